@@ -1,0 +1,1 @@
+"""OpenEPM: enterprise project management for IT delivery companies."""

@@ -1,0 +1,77 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per app, one error shape.
+
+Browsers authenticate with their session (CSRF-checked); scripts send
+`Authorization: Bearer <token>` with a personal API token.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from epm.core.errors import ApplicationError
+from epm.core.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="OpenEPM API",
+    version="1",
+    description="Projects, people and their lifecycle. Errors are `{message, code, detail}`.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+def _error(request, status: int, message: str, code: str, detail=None):
+    return api.create_response(
+        request, {"message": message, "code": code, "detail": detail}, status=status
+    )
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request, exc: ApplicationError):
+    return _error(request, exc.status, exc.message, exc.code, exc.detail)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    return _error(request, 422, _("The request is not valid."), "validation_error", exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _error(request, 401, _("Sign in or send a valid API token."), "not_authenticated")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, _("Not found."), "not_found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, str(exc), "http_error")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return _error(request, 413, _("The request body is too large."), "too_large")
+
+
+from epm.core.api import router as core_router  # noqa: E402
+from epm.projects.api import router as projects_router  # noqa: E402
+
+api.add_router("/", core_router)
+api.add_router("/projects", projects_router)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.conf import settings
+
+from .notifications import unread_count
+from .rules import can_manage_org
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"LANGUAGES": settings.LANGUAGES}
+    return {
+        "LANGUAGES": settings.LANGUAGES,
+        "unread_notifications": unread_count(user),
+        "can_manage_org": can_manage_org(user),
+    }

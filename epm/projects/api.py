@@ -1,0 +1,149 @@
+"""API endpoints for projects: list, detail, create, update, members, transitions, history."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from epm.core.api import PageQuery, paginate
+from epm.core.errors import ApplicationError
+from epm.core.models import Department, User
+
+from . import selectors, services
+from .models import Project, ProjectType
+from .rules import access_project
+from .schemas import (
+    AppointIn,
+    HistoryOut,
+    MemberIn,
+    MemberOut,
+    ProjectCreateIn,
+    ProjectDetailOut,
+    ProjectPage,
+    ProjectTypeOut,
+    ProjectUpdateIn,
+    TransitionIn,
+)
+
+router = Router(tags=["projects"])
+
+
+def _resolve(model, pk: int | None, label: str):
+    """A referenced object by id, or a clear 400 naming the field (never a 500)."""
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise ApplicationError(
+            _("%(field)s %(id)s does not exist.") % {"field": label, "id": pk},
+            "invalid_reference",
+            detail={"field": label},
+        )
+    return obj
+
+
+def _fields(payload, user) -> dict:
+    data = payload.dict(exclude_unset=True)
+    out = {}
+    for key, value in data.items():
+        if key == "department_id":
+            out["department"] = _resolve(Department, value, "department_id")
+        elif key in {"account_manager_id", "assistant_id"}:
+            out[key.removesuffix("_id")] = _resolve(User, value, key)
+        elif key == "parent_id":
+            out["parent"] = access_project(user, value) if value is not None else None
+        elif key == "project_type":
+            obj = ProjectType.objects.filter(code=value).first()
+            if obj is None:
+                raise ApplicationError(
+                    _("Unknown project type."), "invalid_reference", detail={"field": key}
+                )
+            out[key] = obj
+        else:
+            out[key] = value
+    return out
+
+
+def _detail(user, project: Project) -> Project:
+    project.members = list(selectors.project_members(project))
+    template = project.project_type.lifecycle
+    project.transitions = [
+        {
+            "code": t.code,
+            "label": str(t.label),
+            "needs_reason": t.needs_reason,
+            "needs_approval": t.needs_approval(template),
+        }
+        for t in selectors.available_transitions(user, project)
+    ]
+    return project
+
+
+@router.get("/types", response=list[ProjectTypeOut])
+def project_types(request):
+    return list(ProjectType.objects.all())
+
+
+@router.get("", response=ProjectPage)
+def project_list(request, filters: Query[selectors.ProjectFilterSchema], page: Query[PageQuery]):
+    return paginate(selectors.project_list(request.auth, filters.to_filters()), page)
+
+
+@router.post("", response={201: ProjectDetailOut})
+def project_create(request, payload: ProjectCreateIn):
+    fields = _fields(payload, request.auth)
+    project = services.project_create(actor=request.auth, **fields)
+    return 201, _detail(request.auth, access_project(request.auth, project.pk))
+
+
+@router.get("/{project_id}", response=ProjectDetailOut)
+def project_detail(request, project_id: int):
+    return _detail(request.auth, access_project(request.auth, project_id))
+
+
+@router.patch("/{project_id}", response=ProjectDetailOut)
+def project_update(request, project_id: int, payload: ProjectUpdateIn):
+    project = access_project(request.auth, project_id)
+    services.project_update(actor=request.auth, project=project, **_fields(payload, request.auth))
+    return _detail(request.auth, access_project(request.auth, project_id))
+
+
+@router.post("/{project_id}/appoint-pm", response=ProjectDetailOut)
+def project_appoint_pm(request, project_id: int, payload: AppointIn):
+    project = access_project(request.auth, project_id)
+    pm = _resolve(User, payload.pm_id, "pm_id")
+    services.project_appoint_pm(
+        actor=request.auth, project=project, pm=pm, short_name=payload.short_name
+    )
+    return _detail(request.auth, access_project(request.auth, project_id))
+
+
+@router.post("/{project_id}/members", response={201: MemberOut})
+def member_add(request, project_id: int, payload: MemberIn):
+    project = access_project(request.auth, project_id)
+    user = _resolve(User, payload.user_id, "user_id")
+    return 201, services.project_member_add(
+        actor=request.auth, project=project, user=user, role=payload.role
+    )
+
+
+@router.delete("/{project_id}/members/{membership_id}", response={204: None})
+def member_remove(request, project_id: int, membership_id: int):
+    project = access_project(request.auth, project_id)
+    services.project_member_remove(actor=request.auth, project=project, membership_id=membership_id)
+    return 204, None
+
+
+@router.post("/{project_id}/transitions/{code}", response=ProjectDetailOut)
+def project_transition(request, project_id: int, code: str, payload: TransitionIn):
+    project = access_project(request.auth, project_id)
+    services.project_transition(
+        actor=request.auth, project=project, code=code, reason=payload.reason
+    )
+    return _detail(request.auth, access_project(request.auth, project_id))
+
+
+@router.get("/{project_id}/history", response=list[HistoryOut])
+def project_history(request, project_id: int):
+    project = access_project(request.auth, project_id)
+    return list(selectors.project_history(project)[:500])

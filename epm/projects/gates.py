@@ -1,0 +1,34 @@
+"""The approval seam: every transition that needs an approval passes through `request_gated`.
+
+The approvals engine (a later issue) replaces the body of `request_gated` with "start the chain
+for this transition; apply it when the chain approves". Until then a PMO administrator may take
+the step directly, which is what companies do on paper while the chain is being set up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+from epm.core.errors import PermissionDenied
+from epm.core.models import User
+
+from .lifecycle import Transition
+from .models import Project
+from .rules import is_pmo_admin
+
+
+def request_gated(
+    *, actor: User, project: Project, transition: Transition, apply: Callable[[], Project]
+) -> Project:
+    if not is_pmo_admin(actor):
+        raise PermissionDenied(
+            _(
+                "“%(step)s” needs an approval. Until approval chains are set up, only a PMO "
+                "administrator can take this step."
+            )
+            % {"step": transition.label},
+            "approval_required",
+        )
+    return apply()

@@ -1,0 +1,223 @@
+"""The project registry: types with their lifecycle templates, projects, members."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    """A project's lifecycle state (SPEC §1). The allowed moves are in lifecycle.py."""
+
+    DRAFT = "draft", _("Draft")  # contract received, initiation being prepared
+    INITIATION_REVIEW = "initiation_review", _("Initiation review")  # review board deciding
+    APPROVED = "approved", _("Initiated")  # 已立项: approved by the president, not yet planned
+    PLANNING = "planning", _("Planning")  # implementation plan being written and reviewed
+    EXECUTING = "executing", _("Executing")  # plan approved, work under way
+    TRIAL_RUN = "trial_run", _("Trial run")  # system in trial operation (≤ 30 days, R27)
+    INITIAL_ACCEPTANCE = "initial_acceptance", _("Initial acceptance")  # 初验 passed
+    FINAL_ACCEPTANCE = "final_acceptance", _("Final acceptance")  # 终验 passed
+    CLOSING = "closing", _("Closing")  # closure work under way (10 working days, R30)
+    CLOSED = "closed", _("Closed")  # 已结项: no more cost may be booked (R31)
+    MAINTENANCE = "maintenance", _("Maintenance")  # handed over to after-sales
+    SUSPENDED = "suspended", _("Suspended")  # 暂停: no reports, no expenses (R23)
+    CANCELLED = "cancelled", _("Cancelled")  # 撤项: terminal, no cost (R25)
+
+
+# States in which the project is finished with and nothing about it may be edited.
+FROZEN_STATES = frozenset({Status.CLOSED, Status.MAINTENANCE, Status.CANCELLED})
+
+
+class ProjectRole(models.TextChoices):
+    """Roles of team members. PM, assistant and account manager are fields of the project."""
+
+    TECHNICAL_LEAD = "technical_lead", _("Technical lead")
+    ARCHITECT = "architect", _("Architect")
+    DEVELOPER = "developer", _("Developer")
+    TESTER = "tester", _("Tester")
+    IMPLEMENTER = "implementer", _("Implementation engineer")
+    QUALITY = "quality", _("Quality assurance")
+    CUSTOMER_REP = "customer_rep", _("Customer representative")
+    MEMBER = "member", _("Member")
+
+
+class ProjectType(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=60, blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("project type")
+        verbose_name_plural = _("project types")
+
+    def __str__(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class LifecycleTemplate(models.Model):
+    """Which optional phases and approval gates apply to one project type (edited by the PMO)."""
+
+    project_type = models.OneToOneField(
+        ProjectType, on_delete=models.CASCADE, related_name="lifecycle"
+    )
+    # Optional phases enabled for this type, a subset of lifecycle.OPTIONAL_PHASES.
+    phases = models.JSONField(_("phases"), default=list)
+    # The acceptance state after which closure starts (SI: initial, software: final).
+    closure_after = models.CharField(_("closure starts after"), max_length=30)
+    # Transition codes that need an approval, a subset of lifecycle.GATEABLE.
+    gates = models.JSONField(_("approval gates"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lifecycle template")
+        verbose_name_plural = _("lifecycle templates")
+
+    def __str__(self) -> str:
+        return str(self.project_type)
+
+
+class Project(models.Model):
+    number = models.CharField(
+        _("project number"), max_length=40, unique=True, null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    project_type = models.ForeignKey(
+        ProjectType, verbose_name=_("project type"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("state"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # The state a suspended project returns to when resumed.
+    suspended_from = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    status_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    customer = models.CharField(_("customer"), max_length=200)
+    contract_number = models.CharField(_("contract number"), max_length=60, blank=True)
+    contract_amount = models.DecimalField(
+        _("contract amount"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    contract_signed_on = models.DateField(_("contract signed"), null=True, blank=True)
+    is_virtual_contract = models.BooleanField(_("virtual contract"), default=False)
+    contract_initial_acceptance_on = models.DateField(
+        _("contractual initial acceptance"), null=True, blank=True
+    )
+    contract_final_acceptance_on = models.DateField(
+        _("contractual final acceptance"), null=True, blank=True
+    )
+
+    department = models.ForeignKey(
+        "core.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("project manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_projects",
+    )
+    assistant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("project assistant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_big_project = models.BooleanField(_("big project"), default=False)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("big project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_finish__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_finish__gte=F("planned_start")),
+                name="projects_finish_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_amount__isnull=True) | Q(contract_amount__gte=0),
+                name="projects_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("pk")),
+                name="projects_not_own_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}" if self.number else self.name
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATES
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="project_memberships"
+    )
+    role = models.CharField(_("project role"), max_length=30, choices=ProjectRole.choices)
+    joined_on = models.DateField(_("joined"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user", "role"], name="projects_member_role_once"
+            )
+        ]
+        verbose_name = _("project member")
+        verbose_name_plural = _("project members")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class NumberSequence(models.Model):
+    """The last sequence number handed out per key (e.g. per year); locked while incrementing."""
+
+    key = models.CharField(max_length=60, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

@@ -1,0 +1,116 @@
+"""Who may see and do what with projects: one place, used by views, API and services."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from epm.core.errors import NotFound
+from epm.core.models import OrgRole, User
+from epm.core.models.org import PORTFOLIO_ROLES
+from epm.core.selectors import department_descendant_ids
+
+from .lifecycle import Actor, Transition
+from .models import Membership, Project
+
+PMO_ROLES = (OrgRole.PMO_ADMIN, OrgRole.PMO_STAFF)
+
+
+def is_pmo(user: User) -> bool:
+    return user.is_superuser or user.has_org_role(*PMO_ROLES)
+
+
+def is_pmo_admin(user: User) -> bool:
+    return user.is_superuser or user.has_org_role(OrgRole.PMO_ADMIN)
+
+
+def has_portfolio_view(user: User) -> bool:
+    return user.is_superuser or user.has_org_role(*PORTFOLIO_ROLES)
+
+
+def visible_projects(user: User) -> QuerySet[Project]:
+    """Projects the user may see: portfolio roles see all; others through a role or a department.
+
+    Roles: PM, assistant, account manager, team member, manager of the big project above, PM of
+    a sub-project below. Department heads see their department's projects and those of every
+    department beneath it.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Project.objects.none()
+    qs = Project.objects.all()
+    if has_portfolio_view(user):
+        return qs
+    headed: set[int] = set()
+    for department in user.headed_departments.all():
+        headed |= department_descendant_ids(department)
+    return qs.filter(
+        Q(pm=user)
+        | Q(assistant=user)
+        | Q(account_manager=user)
+        | Q(pk__in=Membership.objects.filter(user=user).values("project_id"))
+        | Q(parent__pm=user)
+        | Q(pk__in=Project.objects.filter(pm=user, parent__isnull=False).values("parent_id"))
+        | Q(department_id__in=headed)
+    )
+
+
+def access_project(user: User, project_id, *, for_update: bool = False) -> Project:
+    """The project if the user may see it; the same NotFound for missing and forbidden."""
+    try:
+        project_id = int(project_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    qs = visible_projects(user).select_related(
+        "project_type",
+        "project_type__lifecycle",
+        "department",
+        "pm",
+        "assistant",
+        "account_manager",
+        "parent",
+    )
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    project = qs.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound()
+    return project
+
+
+def actor_roles(user: User, project: Project) -> set[Actor]:
+    roles: set[Actor] = set()
+    if is_pmo(user):
+        roles.add(Actor.PMO)
+    if project.pm_id == user.pk:
+        roles.add(Actor.PM)
+    if project.assistant_id == user.pk:
+        roles.add(Actor.ASSISTANT)
+    return roles
+
+
+def can_request_transition(user: User, project: Project, transition: Transition) -> bool:
+    return bool(actor_roles(user, project) & transition.actors)
+
+
+def can_edit_project(user: User, project: Project) -> bool:
+    if project.is_frozen:
+        return False
+    return is_pmo(user) or project.pm_id == user.pk
+
+
+def can_manage_members(user: User, project: Project) -> bool:
+    if project.is_frozen:
+        return False
+    return is_pmo(user) or user.pk in {project.pm_id, project.assistant_id}
+
+
+def can_create_project(user: User) -> bool:
+    """Projects start from a contract, which the PMO receives (R1, R2)."""
+    return user.is_authenticated and is_pmo(user)
+
+
+def can_appoint_pm(user: User, project: Project) -> bool:
+    return not project.is_frozen and is_pmo(user)
+
+
+def can_edit_lifecycle_templates(user: User) -> bool:
+    return user.is_authenticated and is_pmo_admin(user)

@@ -1,0 +1,135 @@
+"""API shapes for projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from epm.core.schemas import DepartmentRef, Page, UserRef
+
+
+class ProjectTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+class ProjectRef(Schema):
+    id: int
+    number: str | None
+    name: str
+
+
+class ProjectOut(Schema):
+    id: int
+    number: str | None
+    name: str
+    short_name: str
+    project_type: str
+    status: str
+    status_label: str
+    customer: str
+    department: DepartmentRef
+    pm: UserRef | None
+    planned_start: dt.date | None
+    planned_finish: dt.date | None
+    parent: ProjectRef | None
+    is_big_project: bool
+
+    @staticmethod
+    def resolve_project_type(obj) -> str:
+        return obj.project_type.code
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+
+class MemberOut(Schema):
+    id: int
+    user: UserRef
+    role: str
+
+
+class TransitionOut(Schema):
+    code: str
+    label: str
+    needs_reason: bool
+    needs_approval: bool
+
+
+class ProjectDetailOut(ProjectOut):
+    description: str
+    contract_number: str
+    contract_amount: Decimal | None
+    contract_signed_on: dt.date | None
+    is_virtual_contract: bool
+    contract_initial_acceptance_on: dt.date | None
+    contract_final_acceptance_on: dt.date | None
+    account_manager: UserRef | None
+    assistant: UserRef | None
+    status_changed_at: dt.datetime | None
+    created_at: dt.datetime
+    members: list[MemberOut]
+    transitions: list[TransitionOut]
+
+
+class ProjectPage(Page):
+    items: list[ProjectOut]
+
+
+class _ProjectFields(Schema):
+    short_name: str = Field("", max_length=60)
+    description: str = Field("", max_length=20000)
+    contract_number: str = Field("", max_length=60)
+    contract_amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    contract_signed_on: dt.date | None = None
+    is_virtual_contract: bool = False
+    contract_initial_acceptance_on: dt.date | None = None
+    contract_final_acceptance_on: dt.date | None = None
+    account_manager_id: int | None = None
+    assistant_id: int | None = None
+    is_big_project: bool = False
+    parent_id: int | None = None
+    planned_start: dt.date | None = None
+    planned_finish: dt.date | None = None
+
+
+class ProjectCreateIn(_ProjectFields):
+    name: str = Field(..., min_length=1, max_length=200)
+    project_type: str = Field(..., max_length=40, description="Project type code")
+    customer: str = Field(..., min_length=1, max_length=200)
+    department_id: int
+
+
+class ProjectUpdateIn(_ProjectFields):
+    name: str = Field(None, min_length=1, max_length=200)
+    customer: str = Field(None, min_length=1, max_length=200)
+    department_id: int = None
+
+
+class TransitionIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class AppointIn(Schema):
+    pm_id: int
+    short_name: str = Field("", max_length=60)
+
+
+class MemberIn(Schema):
+    user_id: int
+    role: str = Field(..., max_length=30)
+
+
+class HistoryOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: UserRef | None
+    action: str
+    target_repr: str
+    changes: dict
+    note: str

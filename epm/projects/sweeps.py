@@ -1,0 +1,61 @@
+"""Time-driven rules about projects, run by `epm tick`."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from epm.core.notifications import notify
+from epm.core.sweep import sweep
+
+from .models import Project, Status
+
+
+def one_month_before(day: dt.date) -> dt.date:
+    """The same day of the previous month, or that month's last day (31 Mar → 28/29 Feb)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@sweep("projects.final_acceptance_due")
+def remind_final_acceptance_due(now: dt.datetime) -> int:
+    """R29: one month before the contractual final acceptance, tell the PM and account manager."""
+    today = timezone.localdate(now)
+    horizon = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1) + dt.timedelta(31)
+    projects = (
+        Project.objects.filter(
+            contract_final_acceptance_on__gte=today,
+            contract_final_acceptance_on__lte=horizon,
+        )
+        .exclude(
+            status__in=[
+                Status.FINAL_ACCEPTANCE,
+                Status.CLOSING,
+                Status.CLOSED,
+                Status.MAINTENANCE,
+                Status.CANCELLED,
+            ]
+        )
+        .select_related("pm", "account_manager")
+    )
+    sent = 0
+    for project in projects:
+        due = project.contract_final_acceptance_on
+        if today < one_month_before(due):
+            continue
+        sent += len(
+            notify(
+                recipients=[project.pm, project.account_manager],
+                kind="project.final_acceptance_due",
+                title=_("%(p)s: contractual final acceptance due on %(d)s")
+                % {"p": project, "d": due.isoformat()},
+                body=_("Prepare the final acceptance application in time (R29)."),
+                url=reverse("projects:detail", args=[project.pk]),
+                dedupe_key=f"r29:{project.pk}:{due.isoformat()}",
+            )
+        )
+    return sent

@@ -1,0 +1,260 @@
+"""Project pages. Views fetch through accessors, call one service, and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from epm.core.errors import ApplicationError, NotFound, PermissionDenied
+
+from . import rules, selectors, services
+from .forms import (
+    AppointForm,
+    LifecycleTemplateForm,
+    MemberForm,
+    ProjectFilterForm,
+    ProjectForm,
+    TransitionForm,
+)
+from .lifecycle import FORWARD, SIDE, labelled, main_line
+from .models import LifecycleTemplate, ProjectType
+from .rules import access_project
+
+PAGE_SIZE = 25
+
+
+def _form_fields(form: ProjectForm) -> dict:
+    return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+
+
+def _save(form, call) -> bool:
+    """Run a service with a form's data; a refused call becomes a form error, nothing changes."""
+    if not form.is_valid():
+        return False
+    try:
+        call()
+    except ApplicationError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
+@login_required
+def project_list(request):
+    form = ProjectFilterForm(request.GET or None)
+    filters = selectors.ProjectFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.ProjectFilters(
+            status=data["status"],
+            project_type=data["type"],
+            department=data["department"],
+            pm=data["pm"],
+            text=data["text"],
+        )
+    page = Paginator(selectors.project_list(request.user, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": rules.can_create_project(request.user),
+        },
+    )
+
+
+@login_required
+def project_create(request):
+    if not rules.can_create_project(request.user):
+        raise PermissionDenied()
+    parents = rules.visible_projects(request.user).filter(is_big_project=True)
+    form = ProjectForm(request.POST or None, parents=parents)
+    created = {}
+
+    def call():
+        created["project"] = services.project_create(actor=request.user, **_form_fields(form))
+
+    if request.method == "POST" and _save(form, call):
+        messages.success(request, _("The project was registered as a draft."))
+        return redirect("projects:detail", created["project"].pk)
+    return render(request, "projects/form.html", {"form": form, "title": _("New project")})
+
+
+@login_required
+def project_edit(request, project_id: int):
+    project = access_project(request.user, project_id)
+    if not rules.can_edit_project(request.user, project):
+        raise PermissionDenied()
+    parents = (
+        rules.visible_projects(request.user).filter(is_big_project=True).exclude(pk=project.pk)
+    )
+    form = ProjectForm(request.POST or None, instance=project, parents=parents)
+
+    def call():
+        fields = _form_fields(form)
+        services.project_update(
+            actor=request.user, project=access_project(request.user, project_id), **fields
+        )
+
+    if request.method == "POST" and _save(form, call):
+        messages.success(request, _("Saved."))
+        return redirect("projects:detail", project.pk)
+    return render(
+        request,
+        "projects/form.html",
+        {"form": form, "project": project, "title": _("Edit project")},
+    )
+
+
+@login_required
+def project_detail(request, project_id: int):
+    project = access_project(request.user, project_id)
+    template = project.project_type.lifecycle
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "members": selectors.project_members(project),
+            "children": selectors.project_list(request.user).filter(parent=project),
+            "transitions": [
+                (t, t.needs_approval(template))
+                for t in selectors.available_transitions(request.user, project)
+            ],
+            "history": selectors.project_history(project)[:100],
+            "main_line": labelled(main_line(template)),
+            "can_edit": rules.can_edit_project(request.user, project),
+            "can_manage_members": rules.can_manage_members(request.user, project),
+            "can_appoint": rules.can_appoint_pm(request.user, project),
+            "member_form": MemberForm(),
+            "appoint_form": AppointForm(
+                initial={"pm": project.pm_id, "short_name": project.short_name}
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def project_transition(request, project_id: int):
+    project = access_project(request.user, project_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown transition."))
+        return redirect("projects:detail", project.pk)
+    services.project_transition(
+        actor=request.user,
+        project=project,
+        code=form.cleaned_data["code"],
+        reason=form.cleaned_data["reason"],
+    )
+    project.refresh_from_db()
+    messages.success(
+        request, _("The project is now %(state)s.") % {"state": project.get_status_display()}
+    )
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
+def project_appoint(request, project_id: int):
+    project = access_project(request.user, project_id)
+    form = AppointForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a project manager."))
+    else:
+        services.project_appoint_pm(
+            actor=request.user,
+            project=project,
+            pm=form.cleaned_data["pm"],
+            short_name=form.cleaned_data["short_name"],
+        )
+        messages.success(request, _("The project manager was appointed."))
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
+def member_add(request, project_id: int):
+    project = access_project(request.user, project_id)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a person and a role."))
+    else:
+        services.project_member_add(
+            actor=request.user,
+            project=project,
+            user=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+        )
+        messages.success(request, _("Member added."))
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request, project_id: int, membership_id: int):
+    project = access_project(request.user, project_id)
+    services.project_member_remove(actor=request.user, project=project, membership_id=membership_id)
+    messages.success(request, _("Member removed."))
+    return redirect("projects:detail", project.pk)
+
+
+def _gate_labels() -> dict[str, str]:
+    labels = {code: str(label) for code, label, _a, _g in FORWARD.values()}
+    labels.update({t.code: str(t.label) for t in SIDE})
+    return labels
+
+
+@login_required
+def lifecycle_list(request):
+    if not rules.can_edit_lifecycle_templates(request.user):
+        raise PermissionDenied()
+    types = ProjectType.objects.select_related("lifecycle")
+    labels = _gate_labels()
+    rows = [
+        (t, labelled(main_line(t.lifecycle)), [labels.get(g, g) for g in t.lifecycle.gates])
+        for t in types
+    ]
+    return render(request, "projects/lifecycles.html", {"rows": rows})
+
+
+@login_required
+def lifecycle_edit(request, type_id: int):
+    if not rules.can_edit_lifecycle_templates(request.user):
+        raise PermissionDenied()
+    template = (
+        LifecycleTemplate.objects.select_related("project_type")
+        .filter(project_type_id=type_id)
+        .first()
+    )
+    if template is None:
+        raise NotFound()
+    initial = {
+        "phases": template.phases,
+        "closure_after": template.closure_after,
+        "gates": template.gates,
+    }
+    form = LifecycleTemplateForm(request.POST or None, initial=initial, gate_labels=_gate_labels())
+
+    def call():
+        services.lifecycle_template_update(
+            actor=request.user, template=template, **form.cleaned_data
+        )
+
+    if request.method == "POST" and _save(form, call):
+        messages.success(request, _("Saved."))
+        return redirect("projects:lifecycles")
+    return render(request, "projects/lifecycle_form.html", {"form": form, "template": template})
