@@ -11,7 +11,6 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("EPM_VAR_DIR", BASE_DIR / "var"))
@@ -155,7 +154,7 @@ EPM_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("EPM_LOGIN_LOCKOUT_SECONDS", "900
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # native names, never translated
 LOCALE_PATHS = [BASE_DIR / "epm" / "locale"]
 LANGUAGE_COOKIE_NAME = "epm_language"
 TIME_ZONE = "Asia/Shanghai"

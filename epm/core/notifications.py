@@ -33,11 +33,9 @@ def notify(
     `title` and `body` may be lazy translations: each is rendered in the recipient's language.
     """
     created: list[Notification] = []
-    seen: set[int] = set()
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
+    ids = {user.pk for user in recipients if user is not None}
+    # Read recipients afresh: someone deactivated a moment ago gets nothing.
+    for user in User.objects.filter(pk__in=ids, is_active=True).order_by("pk"):
         with translation.override(user.language or settings.LANGUAGE_CODE):
             rendered_title, rendered_body = str(title)[:200], str(body)
         try:

@@ -92,7 +92,8 @@ def department_head(department: Department, *, levels_up: int = 0) -> User:
             _("%(dept)s has no department %(n)d levels up.") % {"dept": department, "n": levels_up},
             "no_such_department_level",
         )
-    target = lineage[levels_up]
+    # Read the head afresh: an approval resolves it now, not when the department was loaded.
+    target = Department.objects.select_related("head").get(pk=lineage[levels_up].pk)
     if target.head_id is None or not target.head.is_active:
         raise ApplicationError(
             _("%(dept)s has no active department head.") % {"dept": target}, "no_department_head"

@@ -334,7 +334,7 @@ def test_calendar_exception_set_and_remove_are_audited():
 
     # given
     pmo = _user("pmo", "pmo_admin")
-    hq = CompanyCalendar.objects.create(code="default", name="HQ")
+    hq = CompanyCalendar.objects.get(code="default")  # created by migration core 0002
     # when
     calendar_exception_set(
         actor=pmo, calendar=hq, date=D(2025, 10, 9), is_working=False, note="Anniversary"
@@ -369,7 +369,7 @@ def test_only_the_pmo_admin_and_system_admin_change_calendars():
     from epm.core.models import AuditEvent
     from epm.core.models.calendars import CompanyCalendar
 
-    hq = CompanyCalendar.objects.create(code="default", name="HQ")
+    hq = CompanyCalendar.objects.get(code="default")  # created by migration core 0002
     for stranger in (_user("pm"), _user("staff", "pmo_staff")):
         with pytest.raises(PermissionDenied):
             calendar_exception_set(
@@ -395,7 +395,7 @@ def test_publishing_a_year_through_the_service():
     from epm.core.models.calendars import CompanyCalendar
 
     pmo = _user("pmo", "pmo_admin")
-    hq = CompanyCalendar.objects.create(code="default", name="HQ")
+    hq = CompanyCalendar.objects.get(code="default")  # created by migration core 0002
     calendar_exception_set(actor=pmo, calendar=hq, date=D(2027, 1, 1), is_working=False)
     with pytest.raises(CalendarCoverageError):
         get_calendar().is_working_day(D(2027, 1, 4))
@@ -422,7 +422,7 @@ def test_calendar_exception_set_refuses_bad_input_and_changes_nothing():
     from epm.core.models.calendars import CompanyCalendar
 
     pmo = _user("pmo", "pmo_admin")
-    hq = CompanyCalendar.objects.create(code="default", name="HQ")
+    hq = CompanyCalendar.objects.get(code="default")  # created by migration core 0002
     with pytest.raises(ApplicationError) as caught:
         calendar_exception_set(
             actor=pmo, calendar=hq, date=D(2025, 10, 9), is_working=False, note="x" * 201

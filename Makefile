@@ -1,0 +1,60 @@
+# OpenEPM: `make run` serves the demo company on http://127.0.0.1:8000, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EPM := $(BIN)/epm
+PYTEST_ARGS ?=
+
+.PHONY: setup run test test-sqlite test-postgres lint format bench clean
+
+setup: $(VENV)/.installed epm/static/vendor/.installed
+	@$(EPM) migrate --noinput -v0
+
+# Python dependencies, pinned with hashes; reinstalled only when the lock file changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Front-end packages from the npm registry (lock file), copied into static files.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+epm/static/vendor/.installed: node_modules/.package-lock.json scripts/vendor.py
+	$(PYTHON) scripts/vendor.py
+	@touch $@
+
+run: setup
+	@$(EPM) demo --if-empty
+	$(EPM) serve
+
+test: setup
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$EPM_TEST_POSTGRES_URL" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true but EPM_TEST_POSTGRES_URL is not set: the PostgreSQL leg is required." >&2; exit 1; \
+	else \
+		echo "EPM_TEST_POSTGRES_URL not set: skipping the PostgreSQL leg."; \
+	fi
+
+test-sqlite:
+	@echo "== tests on SQLite"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL ($$EPM_TEST_POSTGRES_URL)"
+	EPM_TEST_DATABASE_URL="$$EPM_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules epm/static/vendor staticfiles

@@ -1,0 +1,96 @@
+"""Shared fixtures: a small company built through the real services (not raw model writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from epm.core.models import OrgRole
+from epm.core.services import department_create, department_update, user_create
+from epm.projects.models import ProjectType
+from epm.projects.services import project_appoint_pm, project_create
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(username=None, *, roles=(), department=None, **kwargs):
+        counter["n"] += 1
+        username = username or f"user{counter['n']}"
+        return user_create(
+            actor=None,
+            username=username,
+            password="pw-for-tests-1",
+            display_name=kwargs.pop("display_name", username),
+            email=kwargs.pop("email", f"{username}@example.com"),
+            department=department,
+            roles=roles,
+            validate=False,
+            **kwargs,
+        )
+
+    return make
+
+
+@pytest.fixture
+def company(db, make_user):
+    """A tiny company: PMO admin, PMO staff, president, a department head, a PM, a member and
+    a stranger; one technical department under the company root."""
+    root = department_create(actor=None, code="company", name="公司")
+    tech = department_create(actor=None, code="tech", name="软件开发部", parent=root)
+    other = department_create(actor=None, code="other", name="系统集成部", parent=root)
+    people = {
+        "admin": make_user("admin", roles=[OrgRole.SYSTEM_ADMIN], department=root),
+        "pmo": make_user("pmo", roles=[OrgRole.PMO_ADMIN], department=root),
+        "pmo_staff": make_user("pmostaff", roles=[OrgRole.PMO_STAFF], department=root),
+        "president": make_user("president", roles=[OrgRole.PRESIDENT], department=root),
+        "head": make_user("head", department=tech),
+        "other_head": make_user("otherhead", department=other),
+        "pm": make_user("pm", department=tech, display_name="王经理"),
+        "member": make_user("member", department=tech),
+        "am": make_user("am", roles=[OrgRole.ACCOUNT_MANAGER], department=root),
+        "stranger": make_user("stranger", department=other),
+    }
+    tech = department_update(actor=people["admin"], department=tech, head=people["head"])
+    other = department_update(actor=people["admin"], department=other, head=people["other_head"])
+
+    class Company:
+        pass
+
+    c = Company()
+    c.root, c.tech, c.other = root, tech, other
+    for name, user in people.items():
+        setattr(c, name, user)
+    return c
+
+
+@pytest.fixture
+def make_project(company):
+    def make(*, appoint=True, **fields):
+        defaults = {
+            "name": "某市智慧交通项目",
+            "project_type": ProjectType.objects.get(code=fields.pop("type_code", "software")),
+            "customer": "某市交通局",
+            "department": company.tech,
+            "contract_number": "HT-2026-001",
+            "contract_amount": Decimal("1200000.00"),
+            "contract_signed_on": dt.date(2026, 3, 1),
+            "account_manager": company.am,
+            "planned_start": dt.date(2026, 4, 1),
+            "planned_finish": dt.date(2026, 12, 31),
+        }
+        defaults.update(fields)
+        project = project_create(actor=company.pmo, **defaults)
+        if appoint:
+            project = project_appoint_pm(actor=company.pmo, project=project, pm=company.pm)
+        return project
+
+    return make
+
+
+@pytest.fixture
+def project(make_project):
+    return make_project()

@@ -1,0 +1,261 @@
+"""Lifecycle transitions through the services: guards, permissions, audit, notifications."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from epm.core.errors import ApplicationError, PermissionDenied
+from epm.core.models import AuditEvent, Notification
+from epm.projects import services
+from epm.projects.lifecycle import main_line, transitions_for
+from epm.projects.models import LifecycleTemplate, Project, Status
+
+
+def _walk(project, actor, *codes, reason="因客户原因"):
+    for code in codes:
+        project = services.project_transition(
+            actor=actor, project=project, code=code, reason=reason
+        )
+    return project
+
+
+@pytest.mark.django_db
+class TestMainLine:
+    def test_software_walks_every_state_to_maintenance(
+        self, company, project, django_capture_on_commit_callbacks
+    ):
+        # given a software project with a PM and a signed contract
+        codes = [
+            "submit",
+            "approve_initiation",
+            "start_planning",
+            "start_execution",
+            "start_trial_run",
+            "pass_initial_acceptance",
+            "pass_final_acceptance",
+            "start_closure",
+            "close",
+            "start_maintenance",
+        ]
+        seen = [project.status]
+        # when the PMO administrator walks it along the main line
+        with django_capture_on_commit_callbacks(execute=True):
+            for code in codes:
+                project = services.project_transition(actor=company.pmo, project=project, code=code)
+                seen.append(project.status)
+        # then it passed through every state of its template, in order, each one audited
+        assert seen == main_line(project.project_type.lifecycle)
+        events = AuditEvent.objects.filter(
+            scope=f"projects.project:{project.pk}", action__startswith="project."
+        )
+        transitions = [e for e in events if e.action.removeprefix("project.") in codes]
+        assert len(transitions) == len(codes)
+        assert Project.objects.get(pk=project.pk).status == Status.MAINTENANCE
+
+    def test_system_integration_closes_after_initial_acceptance(self, company, make_project):
+        project = make_project(type_code="system_integration")
+        project = _walk(
+            project,
+            company.pmo,
+            "submit",
+            "approve_initiation",
+            "start_planning",
+            "start_execution",
+            "start_trial_run",
+            "pass_initial_acceptance",
+            "start_closure",
+        )
+        assert project.status == Status.CLOSING
+
+    def test_it_service_skips_trial_run_and_initial_acceptance(self, company, make_project):
+        project = make_project(type_code="it_service")
+        project = _walk(
+            project,
+            company.pmo,
+            "submit",
+            "approve_initiation",
+            "start_planning",
+            "start_execution",
+        )
+        codes = {
+            t.code
+            for t in transitions_for(project.project_type.lifecycle)
+            if project.status in t.sources
+        }
+        assert "pass_final_acceptance" in codes
+        assert "start_trial_run" not in codes
+
+
+@pytest.mark.django_db
+class TestGuards:
+    def test_unknown_transition_is_refused(self, company, project):
+        with pytest.raises(ApplicationError) as exc:
+            services.project_transition(actor=company.pmo, project=project, code="teleport")
+        assert exc.value.code == "unknown_transition"
+
+    def test_transition_from_wrong_state_is_refused_and_changes_nothing(self, company, project):
+        before = AuditEvent.objects.count()
+        with pytest.raises(ApplicationError) as exc:
+            services.project_transition(actor=company.pmo, project=project, code="close")
+        assert exc.value.code == "invalid_transition"
+        assert exc.value.status == 409
+        assert Project.objects.get(pk=project.pk).status == Status.DRAFT
+        assert AuditEvent.objects.count() == before
+
+    def test_submit_needs_contract_or_virtual_contract(self, company, make_project):
+        project = make_project(contract_number="", contract_signed_on=None)
+        with pytest.raises(ApplicationError) as exc:
+            services.project_submit(actor=company.pm, project=project)
+        assert exc.value.code == "contract_required"
+        virtual = make_project(
+            contract_number="", contract_signed_on=None, is_virtual_contract=True
+        )
+        assert (
+            services.project_submit(actor=company.pm, project=virtual).status
+            == Status.INITIATION_REVIEW
+        )
+
+    def test_submit_needs_appointed_pm(self, company, make_project):
+        project = make_project(appoint=False)
+        with pytest.raises(ApplicationError) as exc:
+            services.project_submit(actor=company.pmo, project=project)
+        assert exc.value.code == "pm_required"
+
+    def test_suspend_needs_reason(self, company, project):
+        project = _walk(project, company.pmo, "submit", "approve_initiation")
+        with pytest.raises(ApplicationError) as exc:
+            services.project_suspend(actor=company.pmo, project=project, reason="  ")
+        assert exc.value.code == "reason_required"
+
+    def test_suspend_and_resume_return_to_the_same_state(self, company, project):
+        project = _walk(project, company.pmo, "submit", "approve_initiation", "start_planning")
+        project = services.project_suspend(
+            actor=company.pmo, project=project, reason="客户资金未到位"
+        )
+        assert (project.status, project.suspended_from) == (Status.SUSPENDED, Status.PLANNING)
+        project = services.project_resume(actor=company.pmo, project=project, reason="资金到位")
+        assert (project.status, project.suspended_from) == (Status.PLANNING, "")
+
+    def test_cancelled_project_is_frozen(self, company, project):
+        project = services.project_cancel(actor=company.pmo, project=project, reason="合同终止")
+        assert project.status == Status.CANCELLED
+        with pytest.raises(ApplicationError) as exc:
+            services.project_update(actor=company.pmo, project=project, name="新名称")
+        assert exc.value.code == "project_frozen"
+        with pytest.raises(ApplicationError):
+            services.project_transition(
+                actor=company.pmo, project=project, code="resume", reason="x"
+            )
+
+
+@pytest.mark.django_db
+class TestPermissions:
+    def test_pm_may_submit_but_not_take_gated_steps(self, company, project):
+        project = services.project_submit(actor=company.pm, project=project)
+        with pytest.raises(PermissionDenied):
+            services.project_transition(
+                actor=company.pm, project=project, code="approve_initiation"
+            )
+
+    def test_gated_step_requested_by_pm_says_approval_is_needed(self, company, project):
+        project = _walk(project, company.pmo, "submit", "approve_initiation", "start_planning")
+        with pytest.raises(PermissionDenied) as exc:
+            services.project_transition(actor=company.pm, project=project, code="start_execution")
+        assert exc.value.code == "approval_required"
+        assert Project.objects.get(pk=project.pk).status == Status.PLANNING
+
+    def test_pmo_staff_cannot_take_gated_steps_but_can_ungated(self, company, project):
+        project = services.project_submit(actor=company.pmo_staff, project=project)
+        with pytest.raises(PermissionDenied):
+            services.project_transition(
+                actor=company.pmo_staff, project=project, code="approve_initiation"
+            )
+
+    def test_ungated_step_when_pmo_removes_the_gate(self, company, project):
+        template = project.project_type.lifecycle
+        services.lifecycle_template_update(
+            actor=company.pmo,
+            template=template,
+            phases=template.phases,
+            closure_after=template.closure_after,
+            gates=[g for g in template.gates if g != "approve_initiation"],
+        )
+        project = services.project_submit(actor=company.pm, project=project)
+        with pytest.raises(PermissionDenied):  # PMO-only step even without a gate
+            services.project_transition(
+                actor=company.pm, project=project, code="approve_initiation"
+            )
+        project = services.project_transition(
+            actor=company.pmo_staff, project=project, code="approve_initiation"
+        )
+        assert project.status == Status.APPROVED
+
+    def test_stranger_and_member_cannot_transition(self, company, project):
+        for user in (company.stranger, company.member, company.head):
+            with pytest.raises(PermissionDenied):
+                services.project_submit(actor=user, project=project)
+
+
+@pytest.mark.django_db
+def test_transition_notifies_team_once_and_emails(
+    company, project, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_submit(actor=company.pmo, project=project)
+    notes = Notification.objects.filter(kind="project.transition")
+    assert {n.recipient for n in notes} == {company.pm, company.am}
+    assert all("提交立项评审" in n.title or "Submit" in n.title for n in notes)
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+class TestTemplates:
+    def test_template_refuses_closure_after_disabled_phase(self, company, project):
+        template = project.project_type.lifecycle
+        with pytest.raises(ApplicationError) as exc:
+            services.lifecycle_template_update(
+                actor=company.pmo,
+                template=template,
+                phases=["planning", "initial_acceptance"],
+                closure_after="final_acceptance",
+                gates=[],
+            )
+        assert exc.value.code == "invalid_template"
+        template.refresh_from_db()
+        assert "final_acceptance" in template.phases
+
+    def test_only_pmo_admin_edits_templates(self, company, project):
+        template = project.project_type.lifecycle
+        with pytest.raises(PermissionDenied):
+            services.lifecycle_template_update(
+                actor=company.pmo_staff,
+                template=template,
+                phases=template.phases,
+                closure_after=template.closure_after,
+                gates=template.gates,
+            )
+
+    def test_project_in_a_switched_off_phase_is_not_stranded(self, company, project):
+        project = _walk(
+            project,
+            company.pmo,
+            "submit",
+            "approve_initiation",
+            "start_planning",
+            "start_execution",
+            "start_trial_run",
+        )
+        template = LifecycleTemplate.objects.get(pk=project.project_type.lifecycle.pk)
+        services.lifecycle_template_update(
+            actor=company.pmo,
+            template=template,
+            phases=["planning", "initial_acceptance", "final_acceptance"],
+            closure_after="final_acceptance",
+            gates=template.gates,
+        )
+        project = Project.objects.get(pk=project.pk)
+        project = services.project_transition(
+            actor=company.pm, project=project, code="pass_initial_acceptance"
+        )
+        assert project.status == Status.INITIAL_ACCEPTANCE

@@ -1,0 +1,182 @@
+"""Project registry services: create, update, numbering, members, the R29 sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from epm.core.errors import ApplicationError, PermissionDenied
+from epm.core.models import AuditEvent, Notification
+from epm.core.sweep import run_sweep
+from epm.projects import services
+from epm.projects.models import Project, ProjectRole
+from epm.projects.sweeps import one_month_before
+
+
+@pytest.mark.django_db
+class TestCreateUpdate:
+    def test_pmo_creates_a_draft_without_number(self, company, make_project):
+        project = make_project(appoint=False)
+        assert project.status == "draft" and project.number is None
+        assert AuditEvent.objects.filter(
+            action="project.create", target_id=str(project.pk)
+        ).exists()
+
+    def test_pm_cannot_create(self, company, make_project):
+        with pytest.raises(PermissionDenied):
+            services.project_create(
+                actor=company.pm,
+                name="x",
+                project_type=make_project().project_type,
+                customer="c",
+                department=company.tech,
+            )
+
+    @pytest.mark.parametrize(
+        ("fields", "code"),
+        [
+            ({"name": "  "}, "name_required"),
+            ({"customer": ""}, "customer_required"),
+            ({"contract_amount": Decimal("-1")}, "invalid_amount"),
+            ({"contract_amount": Decimal("1.005")}, "invalid_amount"),
+            ({"contract_amount": "abc"}, "invalid_amount"),
+            (
+                {"planned_start": dt.date(2026, 5, 1), "planned_finish": dt.date(2026, 4, 1)},
+                "finish_before_start",
+            ),
+            (
+                {
+                    "contract_initial_acceptance_on": dt.date(2026, 9, 1),
+                    "contract_final_acceptance_on": dt.date(2026, 8, 1),
+                },
+                "acceptance_dates_order",
+            ),
+        ],
+    )
+    def test_bad_input_is_refused_and_nothing_is_created(self, company, make_project, fields, code):
+        before = Project.objects.count()
+        with pytest.raises(ApplicationError) as exc:
+            make_project(appoint=False, **fields)
+        assert exc.value.code == code
+        assert Project.objects.count() == before
+
+    def test_unknown_field_is_refused(self, company, project):
+        with pytest.raises(ApplicationError) as exc:
+            services.project_update(actor=company.pmo, project=project, status="closed")
+        assert exc.value.code == "invalid_field"
+        assert Project.objects.get(pk=project.pk).status == "draft"
+
+    def test_update_records_before_and_after(self, company, project):
+        services.project_update(actor=company.pm, project=project, contract_amount=Decimal("0.10"))
+        services.project_update(actor=company.pm, project=project, contract_amount=Decimal("0.30"))
+        project.refresh_from_db()
+        assert project.contract_amount == Decimal(
+            "0.30"
+        )  # Decimal end to end: no 0.30000000000000004
+        event = AuditEvent.objects.filter(action="project.update").first()
+        assert event.changes == {"contract_amount": ["0.10", "0.30"]}
+
+    def test_stranger_cannot_update(self, company, project):
+        with pytest.raises(PermissionDenied):
+            services.project_update(actor=company.stranger, project=project, name="改名")
+
+    def test_sub_project_rules(self, company, make_project):
+        big = make_project(name="智慧校园", is_big_project=True)
+        plain = make_project(name="普通项目")
+        child = make_project(name="一卡通", parent=big)
+        assert child.parent == big
+        with pytest.raises(ApplicationError) as exc:
+            make_project(name="x", parent=plain)
+        assert exc.value.code == "parent_not_big"
+        with pytest.raises(ApplicationError) as exc:
+            make_project(name="y", parent=child)
+        assert exc.value.code == "parent_not_big"
+        with pytest.raises(ApplicationError) as exc:
+            services.project_update(actor=company.pmo, project=big, is_big_project=False)
+        assert exc.value.code == "has_children"
+
+
+@pytest.mark.django_db
+class TestNumbering:
+    def test_numbers_follow_the_pattern_and_never_repeat(self, company, make_project):
+        year = timezone.localdate().year
+        numbers = [make_project(name=f"项目{i}").number for i in range(3)]
+        assert numbers == [f"XM{year}{i:04}" for i in (1, 2, 3)]
+
+    def test_pattern_is_configurable(self, company, make_project, settings):
+        settings.EPM_PROJECT_NUMBER_PATTERN = "PRJ-{year}-{seq:03}"
+        assert make_project().number == f"PRJ-{timezone.localdate().year}-001"
+
+    def test_reappointing_keeps_the_number(self, company, project):
+        number = project.number
+        project = services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
+        assert project.number == number and project.pm == company.member
+
+    def test_only_pmo_appoints(self, company, project):
+        with pytest.raises(PermissionDenied):
+            services.project_appoint_pm(actor=company.pm, project=project, pm=company.member)
+
+
+@pytest.mark.django_db
+class TestMembers:
+    def test_add_and_remove(self, company, project):
+        membership = services.project_member_add(
+            actor=company.pm, project=project, user=company.member, role=ProjectRole.DEVELOPER
+        )
+        with pytest.raises(ApplicationError) as exc:
+            services.project_member_add(
+                actor=company.pm, project=project, user=company.member, role=ProjectRole.DEVELOPER
+            )
+        assert exc.value.code == "member_exists"
+        services.project_member_remove(
+            actor=company.pm, project=project, membership_id=membership.pk
+        )
+        assert not project.memberships.exists()
+        actions = list(
+            AuditEvent.objects.filter(scope=f"projects.project:{project.pk}").values_list(
+                "action", flat=True
+            )
+        )
+        assert "project.member_add" in actions and "project.member_remove" in actions
+
+    def test_bad_role_and_strangers(self, company, project):
+        with pytest.raises(ApplicationError):
+            services.project_member_add(
+                actor=company.pm, project=project, user=company.member, role="boss"
+            )
+        with pytest.raises(PermissionDenied):
+            services.project_member_add(
+                actor=company.member,
+                project=project,
+                user=company.member,
+                role=ProjectRole.DEVELOPER,
+            )
+
+
+@pytest.mark.django_db
+class TestFinalAcceptanceReminder:
+    def test_one_month_before(self):
+        assert one_month_before(dt.date(2026, 3, 31)) == dt.date(2026, 2, 28)
+        assert one_month_before(dt.date(2026, 1, 15)) == dt.date(2025, 12, 15)
+
+    def test_reminds_pm_and_account_manager_once(self, company, make_project):
+        # given a project whose contractual final acceptance is 20 days away
+        now = timezone.now()
+        due = timezone.localdate(now) + dt.timedelta(days=20)
+        project = make_project(contract_final_acceptance_on=due)
+        far = make_project(
+            name="远期项目", contract_final_acceptance_on=due + dt.timedelta(days=90)
+        )
+        # when the sweep runs twice
+        first = run_sweep(now)
+        second = run_sweep(now)
+        # then the PM and the account manager got one reminder each, and nobody about `far`
+        notes = Notification.objects.filter(kind="project.final_acceptance_due")
+        assert {n.recipient for n in notes} == {company.pm, company.am}
+        assert all(str(project.pk) in n.dedupe_key for n in notes)
+        assert first["projects.final_acceptance_due"] == 2
+        assert second["projects.final_acceptance_due"] == 0
+        assert not Notification.objects.filter(dedupe_key__contains=f":{far.pk}:").exists()
