@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "epm.core",
     "epm.projects",
 ]
@@ -181,6 +182,11 @@ MEDIA_ROOT = Path(os.environ.get("EPM_MEDIA_ROOT", VAR_DIR / "media"))
 # --- Email --------------------------------------------------------------------------------------
 if email_url := os.environ.get("EPM_EMAIL_URL"):
     _email = dj_email_url.parse(email_url)
+    if "EMAIL_BACKEND" not in _email:
+        raise ImproperlyConfigured(
+            "EPM_EMAIL_URL scheme must be one of smtp, submission (STARTTLS), smtps (SSL), "
+            f"console, file, memory or dummy: {email_url.split(':', 1)[0]!r} is not"
+        )
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
     EMAIL_HOST = _email["EMAIL_HOST"]
     EMAIL_PORT = _email["EMAIL_PORT"]
