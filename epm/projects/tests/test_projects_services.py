@@ -110,6 +110,14 @@ class TestNumbering:
         settings.EPM_PROJECT_NUMBER_PATTERN = "PRJ-{year}-{seq:03}"
         assert make_project().number == f"PRJ-{timezone.localdate().year}-001"
 
+    def test_a_number_taken_outside_the_sequence_is_skipped(self, company, make_project):
+        # given a project whose number was taken over from an older system
+        year = timezone.localdate().year
+        legacy = make_project(name="历史项目", appoint=False)
+        Project.objects.filter(pk=legacy.pk).update(number=f"XM{year}0001")
+        # when the next number is assigned, it does not collide
+        assert make_project().number == f"XM{year}0002"
+
     def test_reappointing_keeps_the_number(self, company, project):
         number = project.number
         project = services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
