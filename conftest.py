@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -94,3 +95,19 @@ def make_project(company):
 @pytest.fixture
 def project(make_project):
     return make_project()
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """The rows data migrations create (project types, lifecycle templates, the default calendar).
+
+    Transactional tests flush the database; serialized rollback should restore these rows but
+    does not reliably on PostgreSQL after other tests, so they are recreated (idempotently) here.
+    """
+    from django.apps import apps
+
+    for module in (
+        "epm.core.migrations.0002_default_calendar",
+        "epm.projects.migrations.0002_project_types",
+    ):
+        importlib.import_module(module).create(apps, None)

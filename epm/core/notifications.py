@@ -63,7 +63,7 @@ def send_notification_email(*, notification_id: int) -> None:
     """Email one notification, once: a retried task finds `emailed_at` set and does nothing."""
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()

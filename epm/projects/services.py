@@ -58,7 +58,7 @@ AUDITED_FIELDS = ["number", "pm", "status", *EDITABLE_FIELDS]
 
 def _lock(project: Project) -> Project:
     return (
-        Project.objects.select_for_update()
+        Project.objects.select_for_update(of=("self",))
         .select_related("project_type__lifecycle")
         .get(pk=project.pk)
     )

@@ -11,8 +11,10 @@ from epm.core.demo import DEMO_PASSWORD, load_demo
 from epm.projects.models import Project, Status
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_demo_pm_signs_in_switches_language_and_submits_a_project(live_server, page):
+@pytest.mark.django_db(transaction=True)
+def test_demo_pm_signs_in_switches_language_and_submits_a_project(
+    live_server, page, reference_data
+):
     # given the demo company and its PM's draft project
     demo = load_demo()
     draft = Project.objects.get(pm__username=demo.demo_pm_username, status=Status.DRAFT)
@@ -52,8 +54,8 @@ def test_demo_pm_signs_in_switches_language_and_submits_a_project(live_server, p
     assert Project.objects.get(pk=draft.pk).status == Status.INITIATION_REVIEW
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_stranger_sees_404_for_a_project_page(live_server, page, django_user_model):
+@pytest.mark.django_db(transaction=True)
+def test_stranger_sees_404_for_a_project_page(live_server, page, django_user_model, reference_data):
     demo = load_demo()
     project = (
         Project.objects.exclude(pm__username=demo.demo_pm_username)
