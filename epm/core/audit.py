@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -56,3 +57,46 @@ def audit_record(
 
 def history(scope: str):
     return AuditEvent.objects.filter(scope=scope).select_related("actor")
+
+
+# Human labels for audit actions, registered by each app at start-up (AppConfig.ready) and
+# read-only afterwards. An action without a label is shown by its code.
+_ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_action_labels(labels: dict[str, Any]) -> None:
+    _ACTION_LABELS.update(labels)
+
+
+def action_label(action: str) -> str:
+    label = _ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """An audit event ready to show: what happened, and each change with readable names."""
+
+    event: AuditEvent
+    label: str
+    changes: list[tuple[str, Any, Any]]
+
+
+def history_rows(
+    events, *, field_labels: dict[str, str], value_labels: dict[str, dict[str, str]]
+) -> list[HistoryRow]:
+    rows = []
+    for event in events:
+        changes = []
+        for field, pair in event.changes.items():
+            before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+            values = value_labels.get(field, {})
+            changes.append(
+                (
+                    field_labels.get(field, field),
+                    values.get(before, before) if isinstance(before, str) else before,
+                    values.get(after, after) if isinstance(after, str) else after,
+                )
+            )
+        rows.append(HistoryRow(event=event, label=action_label(event.action), changes=changes))
+    return rows

@@ -19,6 +19,7 @@ from .schemas import (
     MemberOut,
     ProjectCreateIn,
     ProjectDetailOut,
+    ProjectFilterQuery,
     ProjectPage,
     ProjectTypeOut,
     ProjectUpdateIn,
@@ -85,7 +86,7 @@ def project_types(request):
 
 
 @router.get("", response=ProjectPage)
-def project_list(request, filters: Query[selectors.ProjectFilterSchema], page: Query[PageQuery]):
+def project_list(request, filters: Query[ProjectFilterQuery], page: Query[PageQuery]):
     return paginate(selectors.project_list(request.auth, filters.to_filters()), page)
 
 

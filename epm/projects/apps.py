@@ -8,4 +8,9 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
+        from epm.core.audit import register_action_labels
+
         from . import sweeps  # noqa: F401  (registers the time-driven rules)
+        from .audit_labels import ACTION_LABELS
+
+        register_action_labels(ACTION_LABELS)

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
-from epm.core.schemas import DepartmentRef, Page, UserRef
+from epm.core.schemas import DepartmentRef, ObjectId, Page, UserRef
+
+from .selectors import ProjectFilterSchema
 
 
 class ProjectTypeOut(Schema):
@@ -79,6 +81,13 @@ class ProjectDetailOut(ProjectOut):
 
 class ProjectPage(Page):
     items: list[ProjectOut]
+
+
+class ProjectFilterQuery(ProjectFilterSchema):
+    """The list filters as query parameters, ids bounded to what the database can compare."""
+
+    department: ObjectId | None = None
+    pm: ObjectId | None = None
 
 
 class _ProjectFields(Schema):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
-from epm.core.audit import history, scope_of
+from epm.core.audit import HistoryRow, history, history_rows, scope_of
 from epm.core.models import User
 
 from .lifecycle import Transition, transitions_for
@@ -98,6 +98,14 @@ def available_transitions(user: User, project: Project) -> list[Transition]:
 
 def project_history(project: Project):
     return history(scope_of(project))
+
+
+def project_history_rows(project: Project, *, limit: int = 100) -> list[HistoryRow]:
+    from .audit_labels import field_labels, value_labels
+
+    return history_rows(
+        project_history(project)[:limit], field_labels=field_labels(), value_labels=value_labels()
+    )
 
 
 def project_members(project: Project):

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from epm.core.errors import ApplicationError, NotFound, PermissionDenied
 
-from . import rules, selectors, services
+from . import gates, rules, selectors, services
 from .forms import (
     AppointForm,
     LifecycleTemplateForm,
@@ -130,10 +130,11 @@ def project_detail(request, project_id: int):
             "members": selectors.project_members(project),
             "children": selectors.project_list(request.user).filter(parent=project),
             "transitions": [
-                (t, t.needs_approval(template))
+                (t, gated, not gated or gates.may_bypass_approval(request.user))
                 for t in selectors.available_transitions(request.user, project)
+                for gated in [t.needs_approval(template)]
             ],
-            "history": selectors.project_history(project)[:100],
+            "history": selectors.project_history_rows(project),
             "main_line": labelled(main_line(template)),
             "can_edit": rules.can_edit_project(request.user, project),
             "can_manage_members": rules.can_manage_members(request.user, project),

@@ -50,7 +50,7 @@ def test_demo_pm_signs_in_switches_language_and_submits_a_project(
 
     # then the project is under review, in the page, the history and the database
     expect(page.get_by_test_id("status-badge").first).to_have_text("Initiation review")
-    expect(page.get_by_test_id("history")).to_contain_text("project.submit")
+    expect(page.get_by_test_id("history")).to_contain_text("Submit for initiation review")
     assert Project.objects.get(pk=draft.pk).status == Status.INITIATION_REVIEW
 
 

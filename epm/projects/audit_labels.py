@@ -1,0 +1,34 @@
+"""Readable names for what the project history shows."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from .lifecycle import FORWARD, SIDE
+from .models import Project, Status
+
+ACTION_LABELS = {
+    "project.create": _("Project registered"),
+    "project.update": _("Project details changed"),
+    "project.appoint_pm": _("Project manager appointed"),
+    "project.member_add": _("Member added"),
+    "project.member_remove": _("Member removed"),
+    "lifecycle.update": _("Lifecycle template changed"),
+    **{f"project.{code}": label for code, label, _actors, _gated in FORWARD.values()},
+    **{f"project.{t.code}": t.label for t in SIDE},
+}
+
+
+def field_labels() -> dict[str, str]:
+    labels = {
+        f.name: str(f.verbose_name)
+        for f in Project._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
+    labels["member"] = str(_("member"))
+    return labels
+
+
+def value_labels() -> dict[str, dict[str, str]]:
+    states = {value: str(label) for value, label in Status.choices}
+    return {"status": states}
