@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from epm.core.errors import ApplicationError
@@ -25,11 +26,43 @@ class TokenAuth(HttpBearer):
         return user
 
 
+def _refuse_nul(data) -> None:
+    """PostgreSQL cannot store NUL characters (SQLite can): refuse them on both, as forms do."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ApplicationError(
+                    _("Text cannot contain NUL characters."), "nul_character", status=422
+                )
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+class InputParser(Parser):
+    """The JSON body and query strings, with NUL characters refused before anything sees them."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        _refuse_nul(data)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        parsed = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(parsed)
+        return parsed
+
+
 api = NinjaAPI(
     title="OpenEPM API",
     version="1",
     description="Projects, people and their lifecycle. Errors are `{message, code, detail}`.",
     auth=[TokenAuth(), SessionAuth()],
+    parser=InputParser(),
     urls_namespace="api",
 )
 
@@ -62,6 +95,8 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ApplicationError):  # ninja wraps errors of the body parser
+        return on_application_error(request, exc.__cause__)
     return _error(request, exc.status_code, str(exc), "http_error")
 
 

@@ -1,24 +1,41 @@
-"""API endpoints for me, users, departments, notifications and API tokens."""
+"""API endpoints for me, users, departments, the working calendar, notifications and tokens."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from ninja import Query, Router, Schema
-from ninja.errors import HttpError
+import datetime as dt
 
-from . import notifications, selectors, services
+from django.core.paginator import Paginator
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from . import calendar_services, notifications, selectors, services
+from .errors import ApplicationError, PermissionDenied
+from .models import Department, User
+from .rules import can_manage_org
 from .schemas import (
+    CalendarExceptionIn,
+    CalendarExceptionOut,
+    CalendarOut,
+    CalendarYearIn,
+    CalendarYearOut,
+    DepartmentCreateIn,
     DepartmentOut,
+    DepartmentUpdateIn,
     MarkReadIn,
     MarkReadOut,
     MeOut,
     NotificationOut,
+    ObjectId,
     Page,
     PreferencesIn,
+    RolesIn,
     TokenCreatedOut,
     TokenIn,
     TokenOut,
+    UserCreateIn,
     UserOut,
+    UserUpdateIn,
+    WorkingDaysOut,
 )
 
 router = Router(tags=["organisation"])
@@ -33,8 +50,18 @@ class PageQuery(Schema):
 def paginate(qs, query: PageQuery) -> dict:
     """One page of a queryset; out-of-range pages are a 400, not an empty surprise."""
     if query.page < 1 or not 1 <= query.page_size <= MAX_PAGE_SIZE:
-        raise HttpError(400, f"page must be ≥ 1 and page_size between 1 and {MAX_PAGE_SIZE}")
+        raise ApplicationError(
+            _("page must be ≥ 1 and page_size between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE},
+            "invalid_page",
+        )
     paginator = Paginator(qs, query.page_size)
+    if query.page > paginator.num_pages:
+        raise ApplicationError(
+            _("There is no page %(page)d; the last page is %(pages)d.")
+            % {"page": query.page, "pages": paginator.num_pages},
+            "invalid_page",
+            detail={"pages": paginator.num_pages},
+        )
     start = (query.page - 1) * query.page_size
     return {
         "items": list(qs[start : start + query.page_size]),
@@ -91,7 +118,7 @@ def token_revoke(request, token_id: int):
 
 @router.get("/users", response=UserPage, tags=["organisation"])
 def user_list(
-    request, text: str = "", department: int | None = None, page: Query[PageQuery] = None
+    request, text: str = "", department: ObjectId | None = None, page: Query[PageQuery] = None
 ):
     qs = selectors.user_list(text=text[:100])
     if department is not None:
@@ -112,6 +139,164 @@ def department_list(request):
 @router.get("/departments/{department_id}", response=DepartmentOut, tags=["organisation"])
 def department_detail(request, department_id: int):
     return selectors.access_department(request.auth, department_id)
+
+
+# --- organisation administration (org admins: `rules.can_manage_org`) ---------------------------
+
+
+def _require_org_admin(user) -> None:
+    """Refuse before looking at the body, so a non-admin gets 403 whatever they send."""
+    if not can_manage_org(user):
+        raise PermissionDenied()
+
+
+def _department(department_id: int | None) -> Department | None:
+    """A department named in a request body: an unknown id is bad input (400), not a 404."""
+    if department_id is None:
+        return None
+    department = selectors.department_list().filter(pk=department_id).first()
+    if department is None:
+        raise ApplicationError(
+            _("There is no department %(id)d.") % {"id": department_id}, "invalid_department"
+        )
+    return department
+
+
+def _person(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = selectors.user_list(active=None).filter(pk=user_id).first()
+    if user is None:
+        raise ApplicationError(_("There is no user %(id)d.") % {"id": user_id}, "invalid_user")
+    return user
+
+
+@router.post("/users", response={201: UserOut}, tags=["organisation"])
+def user_create(request, payload: UserCreateIn):
+    _require_org_admin(request.auth)
+    fields = payload.dict()
+    fields["department"] = _department(fields["department"])
+    user = services.user_create(actor=request.auth, **fields)
+    return 201, selectors.access_user(request.auth, user.pk)
+
+
+@router.patch("/users/{user_id}", response=UserOut, tags=["organisation"])
+def user_update(request, user_id: ObjectId, payload: UserUpdateIn):
+    _require_org_admin(request.auth)
+    user = selectors.access_user(request.auth, user_id)
+    fields = payload.dict(exclude_unset=True)
+    if "department" in fields:
+        fields["department"] = _department(fields["department"])
+    services.user_update(actor=request.auth, user=user, **fields)
+    return selectors.access_user(request.auth, user_id)
+
+
+@router.put("/users/{user_id}/roles", response=UserOut, tags=["organisation"])
+def user_set_roles(request, user_id: ObjectId, payload: RolesIn):
+    _require_org_admin(request.auth)
+    user = selectors.access_user(request.auth, user_id)
+    services.user_set_roles(actor=request.auth, user=user, roles=payload.roles)
+    return selectors.access_user(request.auth, user_id)
+
+
+@router.post("/departments", response={201: DepartmentOut}, tags=["organisation"])
+def department_create(request, payload: DepartmentCreateIn):
+    _require_org_admin(request.auth)
+    fields = payload.dict()
+    fields["parent"] = _department(fields["parent"])
+    fields["head"] = _person(fields["head"])
+    department = services.department_create(actor=request.auth, **fields)
+    return 201, selectors.access_department(request.auth, department.pk)
+
+
+@router.patch("/departments/{department_id}", response=DepartmentOut, tags=["organisation"])
+def department_update(request, department_id: ObjectId, payload: DepartmentUpdateIn):
+    _require_org_admin(request.auth)
+    department = selectors.access_department(request.auth, department_id)
+    fields = payload.dict(exclude_unset=True)
+    if "parent" in fields:
+        fields["parent"] = _department(fields["parent"])
+    if "head" in fields:
+        fields["head"] = _person(fields["head"])
+    services.department_update(actor=request.auth, department=department, **fields)
+    return selectors.access_department(request.auth, department_id)
+
+
+# --- working calendar (the default company calendar) -----------------------------------------
+
+
+class WorkingDaysQuery(Schema):
+    start: dt.date
+    days: int | None = Field(
+        None, ge=-10_000, le=10_000, description="Add this many working days to start."
+    )
+    end: dt.date | None = Field(None, description="Count the working days in (start, end].")
+
+
+@router.get("/calendar/working-days", response=WorkingDaysOut, tags=["calendar"])
+def calendar_working_days(request, query: Query[WorkingDaysQuery]):
+    """`?start=&days=`: the days-th working day after start (the start day never counts);
+    `?start=&end=`: how many working days fall after start up to and including end."""
+    if (query.days is None) == (query.end is None):
+        raise ApplicationError(
+            _("Give either days (to add working days) or end (to count them)."), "invalid_query"
+        )
+    if query.days is not None:
+        end = selectors.working_days_add(query.start, query.days)
+        return {"start": query.start, "end": end, "working_days": query.days}
+    count = selectors.working_days_count(query.start, query.end)
+    return {"start": query.start, "end": query.end, "working_days": count}
+
+
+@router.get("/calendar/{int:year}", response=CalendarOut, tags=["calendar"])
+def calendar_year(request, year: int):
+    """Every day of the year and why it is (not) a working day. A year that neither the
+    statutory calendar nor the PMO has published is a 400 with code `calendar_not_covered`."""
+    days = selectors.calendar_days(year)
+    calendar = selectors.company_calendar()
+    return {
+        "year": year,
+        "calendar": calendar.code if calendar else "",
+        "statutory": selectors.calendar_package_covers(year),
+        "published": bool(calendar and calendar.published_years.filter(year=year).exists()),
+        "days": days,
+    }
+
+
+@router.post("/calendar/exceptions", response=CalendarExceptionOut, tags=["calendar"])
+def calendar_exception_set(request, payload: CalendarExceptionIn):
+    """Make a day a working day or a day off for the company, whatever the statute says."""
+    _require_org_admin(request.auth)
+    calendar = selectors.access_company_calendar(request.auth)
+    return calendar_services.calendar_exception_set(
+        actor=request.auth, calendar=calendar, **payload.dict()
+    )
+
+
+@router.delete("/calendar/exceptions/{date}", response={204: None}, tags=["calendar"])
+def calendar_exception_remove(request, date: dt.date):
+    _require_org_admin(request.auth)
+    calendar = selectors.access_company_calendar(request.auth)
+    calendar_services.calendar_exception_remove(actor=request.auth, calendar=calendar, date=date)
+    return 204, None
+
+
+@router.post("/calendar/years", response={201: CalendarYearOut}, tags=["calendar"])
+def calendar_year_publish(request, payload: CalendarYearIn):
+    """Publish a year the statutory calendar does not have yet (enter its exceptions first)."""
+    _require_org_admin(request.auth)
+    calendar = selectors.access_company_calendar(request.auth)
+    return 201, calendar_services.calendar_year_publish(
+        actor=request.auth, calendar=calendar, **payload.dict()
+    )
+
+
+@router.delete("/calendar/years/{int:year}", response={204: None}, tags=["calendar"])
+def calendar_year_unpublish(request, year: int):
+    _require_org_admin(request.auth)
+    calendar = selectors.access_company_calendar(request.auth)
+    calendar_services.calendar_year_unpublish(actor=request.auth, calendar=calendar, year=year)
+    return 204, None
 
 
 @router.get("/notifications", response=NotificationPage, tags=["me"])

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+import chinese_calendar
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .calendar_services import PUBLISHABLE_YEARS
 from .errors import ApplicationError, NotFound
-from .models import Department, User
+from .models import CompanyCalendar, Department, User
+from .workcalendar import WorkingCalendar, get_calendar
 
 
 def user_list(
@@ -108,3 +115,110 @@ def head_of_user(user: User, *, levels_up: int = 0) -> User:
             _("%(user)s belongs to no department.") % {"user": user}, "no_department"
         )
     return department_head(user.department, levels_up=levels_up)
+
+
+# --- working calendars -----------------------------------------------------------------------
+
+# `chinesecalendar` names holidays in English; these msgids let the catalogue translate them.
+HOLIDAY_NAMES = {
+    "New Year's Day": gettext_lazy("New Year's Day"),
+    "Spring Festival": gettext_lazy("Spring Festival"),
+    "Tomb-sweeping Day": gettext_lazy("Tomb-sweeping Day"),
+    "Labour Day": gettext_lazy("Labour Day"),
+    "Dragon Boat Festival": gettext_lazy("Dragon Boat Festival"),
+    "National Day": gettext_lazy("National Day"),
+    "Mid-autumn Festival": gettext_lazy("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": gettext_lazy("Anti-Fascist 70th Day"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    date: dt.date
+    is_working: bool
+    # Why the day is (not) worked:
+    #   statutory: the ordinary week (Monday–Friday work, weekends off);
+    #   holiday:   a statutory public holiday (weekend days inside the holiday included);
+    #   adjusted:  a weekend day worked in exchange for a holiday (调休上班);
+    #   company:   one of the company's own exceptions, whatever the statute says.
+    why: str
+    name: str  # the holiday's name, or the company exception's note
+
+
+def company_calendar(code: str | None = None) -> CompanyCalendar | None:
+    """The calendar row `get_calendar(code)` reads; None while the default one has no row."""
+    from django.conf import settings
+
+    code = code or getattr(settings, "EPM_DEFAULT_CALENDAR", "default") or "default"
+    return CompanyCalendar.objects.filter(code=code).first()
+
+
+def access_company_calendar(viewer: User, code: str | None = None) -> CompanyCalendar:
+    calendar = company_calendar(code)
+    if calendar is None or not viewer.is_authenticated:
+        raise NotFound(_("There is no working calendar to change."), "calendar_not_found")
+    return calendar
+
+
+def calendar_package_covers(year: int) -> bool:
+    """Whether `chinesecalendar` has `year`; other years need the PMO to publish them."""
+    return WorkingCalendar().is_covered(year)
+
+
+def _check_calendar_year(year: int) -> None:
+    if year not in PUBLISHABLE_YEARS:
+        raise ApplicationError(_("Please give a year between 2000 and 2100."), "invalid_year")
+
+
+def _check_calendar_date(day: dt.date) -> None:
+    if day.year not in PUBLISHABLE_YEARS:
+        raise ApplicationError(
+            _("Please give a date between the years 2000 and 2100."), "invalid_date"
+        )
+
+
+def calendar_days(year: int, *, code: str | None = None) -> list[CalendarDay]:
+    """Every day of `year`, and why it is or is not a working day.
+
+    A year neither `chinesecalendar` nor the PMO has published raises `CalendarCoverageError`.
+    """
+    _check_calendar_year(year)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    working = set(get_calendar(code).working_days_in(first, last))
+    calendar = company_calendar(code)
+    notes = (
+        dict(calendar.exceptions.filter(date__year=year).values_list("date", "note"))
+        if calendar
+        else {}
+    )
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        is_working = day in working
+        if day in notes:
+            why, name = "company", notes[day]
+        else:
+            try:
+                _is_holiday, holiday = chinese_calendar.get_holiday_detail(day)
+            except NotImplementedError:  # a year the PMO published ahead of the package
+                holiday = None
+            if holiday is None:
+                why, name = "statutory", ""
+            else:
+                why = "adjusted" if is_working else "holiday"
+                name = str(HOLIDAY_NAMES.get(holiday, holiday))
+        days.append(CalendarDay(date=day, is_working=is_working, why=why, name=name))
+    return days
+
+
+def working_days_add(start: dt.date, days: int, *, code: str | None = None) -> dt.date:
+    """The `days`-th working day after `start` (see `WorkingCalendar.add_working_days`)."""
+    _check_calendar_date(start)
+    return get_calendar(code).add_working_days(start, days)
+
+
+def working_days_count(start: dt.date, end: dt.date, *, code: str | None = None) -> int:
+    """Working days in (start, end] (see `WorkingCalendar.working_days_between`)."""
+    _check_calendar_date(start)
+    _check_calendar_date(end)
+    return get_calendar(code).working_days_between(start, end)

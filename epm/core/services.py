@@ -299,3 +299,30 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+@transaction.atomic
+def user_edit(*, actor: User, user: User, roles: Iterable[str], **fields) -> User:
+    """`user_update` and `user_set_roles` in one transaction: an edit saves both or neither."""
+    user = user_update(actor=actor, user=user, **fields)
+    return user_set_roles(actor=actor, user=user, roles=roles)
+
+
+@transaction.atomic
+def user_set_password(*, actor: User, user: User, password: str) -> User:
+    """An administrator sets someone's password. The audit row records that, never the password.
+
+    The person's other sessions end (Django ties a session to the password hash).
+    """
+    _require_org_admin(actor)
+    if not password:
+        raise ApplicationError(_("A password is required."), "password_required")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), "weak_password") from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password", target=user)
+    return user

@@ -1,21 +1,65 @@
-"""Pages for signing in, the home page, people, departments, notifications and tokens."""
+"""Pages for signing in, the home page, people, departments, notifications and tokens.
+
+Views fetch through accessors, call one service, and render (the calendar: calendar_views.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import notifications, selectors, services
-from .errors import ApplicationError
-from .forms import LoginForm, TokenForm
+from .errors import ApplicationError, NotFound, PermissionDenied
+from .forms import (
+    DepartmentForm,
+    LoginForm,
+    PasswordSetForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from .models import Language
+from .rules import can_manage_org
 
 HOME_INBOX_SIZE = 8
+
+
+def require_org_admin(user) -> None:
+    if not can_manage_org(user):
+        raise PermissionDenied()
+
+
+def run_form(form: forms.Form, call: Callable[[], object]) -> bool:
+    """Run a service with a form's data; a refused call becomes a form error, nothing changes."""
+    if not form.is_valid():
+        return False
+    try:
+        call()
+    except ApplicationError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        form.add_error(None, exc.message)
+        return False
+    return True
+
+
+def _form_page(request, form: forms.Form, *, title: str, cancel: str, **context):
+    """The shared one-form page; a form that comes back after a POST was refused (400)."""
+    return render(
+        request,
+        "core/form.html",
+        {"form": form, "title": title, "cancel": cancel, **context},
+        status=400 if form.is_bound else 200,
+    )
 
 
 def _safe_next(request, default: str = "/") -> str:
@@ -80,8 +124,71 @@ def set_language(request):
 @login_required
 def user_list(request):
     text = request.GET.get("q", "")[:100]
-    return render(
-        request, "core/user_list.html", {"users": selectors.user_list(text=text), "q": text}
+    # Org admins may list former colleagues too, to edit or reactivate them.
+    inactive = bool(request.GET.get("inactive")) and can_manage_org(request.user)
+    users = selectors.user_list(text=text, active=None if inactive else True)
+    return render(request, "core/user_list.html", {"users": users, "q": text, "inactive": inactive})
+
+
+@login_required
+def user_create(request):
+    require_org_admin(request.user)
+    form = UserCreateForm(request.POST or None)
+    created = {}
+
+    def call():
+        created["user"] = services.user_create(actor=request.user, **form.cleaned_data)
+
+    if request.method == "POST" and run_form(form, call):
+        messages.success(request, _("%(name)s was added.") % {"name": created["user"]})
+        return redirect("core:user", created["user"].pk)
+    return _form_page(request, form, title=_("New person"), cancel=reverse("core:users"))
+
+
+@login_required
+def user_edit(request, user_id: int):
+    require_org_admin(request.user)
+    person = selectors.access_user(request.user, user_id)
+    form = UserEditForm(request.POST or None, person=person)
+
+    def call():
+        fields = dict(form.cleaned_data)
+        roles = fields.pop("roles")
+        services.user_edit(actor=request.user, user=person, roles=roles, **fields)
+
+    if request.method == "POST" and run_form(form, call):
+        messages.success(request, _("Saved."))
+        return redirect("core:user", person.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": person},
+        cancel=reverse("core:user", args=[person.pk]),
+    )
+
+
+@login_required
+def user_password(request, user_id: int):
+    require_org_admin(request.user)
+    person = selectors.access_user(request.user, user_id)
+    form = PasswordSetForm(request.POST or None)
+    changed = {}
+
+    def call():
+        changed["user"] = services.user_set_password(
+            actor=request.user, user=person, password=form.cleaned_data["password"]
+        )
+
+    if request.method == "POST" and run_form(form, call):
+        if person.pk == request.user.pk:
+            update_session_auth_hash(request, changed["user"])  # stay signed in here
+        messages.success(request, _("The password of %(name)s was changed.") % {"name": person})
+        return redirect("core:user", person.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Reset the password of %(name)s") % {"name": person},
+        cancel=reverse("core:user", args=[person.pk]),
     )
 
 
@@ -114,6 +221,41 @@ def department_detail(request, department_id: int):
             "members": selectors.user_list(department=department),
             "children": department.children.select_related("head"),
         },
+    )
+
+
+@login_required
+def department_create(request):
+    require_org_admin(request.user)
+    form = DepartmentForm(request.POST or None, initial={"parent": request.GET.get("parent")})
+    created = {}
+
+    def call():
+        created["department"] = services.department_create(actor=request.user, **form.cleaned_data)
+
+    if request.method == "POST" and run_form(form, call):
+        messages.success(request, _("%(name)s was added.") % {"name": created["department"]})
+        return redirect("core:department", created["department"].pk)
+    return _form_page(request, form, title=_("New department"), cancel=reverse("core:departments"))
+
+
+@login_required
+def department_edit(request, department_id: int):
+    require_org_admin(request.user)
+    department = selectors.access_department(request.user, department_id)
+    form = DepartmentForm(request.POST or None, department=department)
+
+    def call():
+        services.department_update(actor=request.user, department=department, **form.cleaned_data)
+
+    if request.method == "POST" and run_form(form, call):
+        messages.success(request, _("Saved."))
+        return redirect("core:department", department.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": department},
+        cancel=reverse("core:department", args=[department.pk]),
     )
 
 
