@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from . import calendar_services, selectors
 from .errors import ApplicationError, NotFound
-from .forms import CalendarDateForm, CalendarExceptionForm, CalendarYearForm
+from .forms import CalendarDateForm, CalendarExceptionForm, CalendarYearForm, run_form
 from .rules import can_manage_org
-from .views import require_org_admin, run_form
+from .views import require_org_admin
 from .workcalendar import CalendarCoverageError
 
 

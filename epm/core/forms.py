@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import throttle
 from .calendar_services import PUBLISHABLE_YEARS
+from .errors import ApplicationError, NotFound, PermissionDenied
 from .models import Department, Language, OrgRole, User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -239,3 +242,17 @@ class CalendarYearForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _style(self)
+
+
+def run_form(form: forms.Form, call: Callable[[], object]) -> bool:
+    """Run a service with a form's data; a refused call becomes a form error, nothing changes."""
+    if not form.is_valid():
+        return False
+    try:
+        call()
+    except ApplicationError as exc:
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            raise
+        form.add_error(None, exc.message)
+        return False
+    return True

@@ -5,8 +5,6 @@ Views fetch through accessors, call one service, and render (the calendar: calen
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -18,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import notifications, selectors, services
-from .errors import ApplicationError, NotFound, PermissionDenied
+from .errors import ApplicationError, PermissionDenied
 from .forms import (
     DepartmentForm,
     LoginForm,
@@ -26,6 +24,7 @@ from .forms import (
     TokenForm,
     UserCreateForm,
     UserEditForm,
+    run_form,
 )
 from .models import Language
 from .rules import can_manage_org
@@ -36,20 +35,6 @@ HOME_INBOX_SIZE = 8
 def require_org_admin(user) -> None:
     if not can_manage_org(user):
         raise PermissionDenied()
-
-
-def run_form(form: forms.Form, call: Callable[[], object]) -> bool:
-    """Run a service with a form's data; a refused call becomes a form error, nothing changes."""
-    if not form.is_valid():
-        return False
-    try:
-        call()
-    except ApplicationError as exc:
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        form.add_error(None, exc.message)
-        return False
-    return True
 
 
 def _form_page(request, form: forms.Form, *, title: str, cancel: str, **context):

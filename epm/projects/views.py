@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from epm.core.errors import ApplicationError, NotFound, PermissionDenied
+from epm.core.errors import NotFound, PermissionDenied
+from epm.core.forms import run_form
 
 from . import gates, rules, selectors, services
 from .forms import (
@@ -29,20 +30,6 @@ PAGE_SIZE = 25
 
 def _form_fields(form: ProjectForm) -> dict:
     return {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
-
-
-def _save(form, call) -> bool:
-    """Run a service with a form's data; a refused call becomes a form error, nothing changes."""
-    if not form.is_valid():
-        return False
-    try:
-        call()
-    except ApplicationError as exc:
-        if isinstance(exc, (NotFound, PermissionDenied)):
-            raise
-        form.add_error(None, exc.message)
-        return False
-    return True
 
 
 @login_required
@@ -86,7 +73,7 @@ def project_create(request):
     def call():
         created["project"] = services.project_create(actor=request.user, **_form_fields(form))
 
-    if request.method == "POST" and _save(form, call):
+    if request.method == "POST" and run_form(form, call):
         messages.success(request, _("The project was registered as a draft."))
         return redirect("projects:detail", created["project"].pk)
     return render(request, "projects/form.html", {"form": form, "title": _("New project")})
@@ -108,7 +95,7 @@ def project_edit(request, project_id: int):
             actor=request.user, project=access_project(request.user, project_id), **fields
         )
 
-    if request.method == "POST" and _save(form, call):
+    if request.method == "POST" and run_form(form, call):
         messages.success(request, _("Saved."))
         return redirect("projects:detail", project.pk)
     return render(
@@ -255,7 +242,7 @@ def lifecycle_edit(request, type_id: int):
             actor=request.user, template=template, **form.cleaned_data
         )
 
-    if request.method == "POST" and _save(form, call):
+    if request.method == "POST" and run_form(form, call):
         messages.success(request, _("Saved."))
         return redirect("projects:lifecycles")
     return render(request, "projects/lifecycle_form.html", {"form": form, "template": template})
