@@ -97,6 +97,13 @@ def on_not_found(request, exc):
 def on_http_error(request, exc: HttpError):
     if isinstance(exc.__cause__, ApplicationError):  # ninja wraps errors of the body parser
         return on_application_error(request, exc.__cause__)
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return _error(
+            request,
+            403,
+            _("The CSRF token is missing or wrong. Reload the page, or use an API token."),
+            "csrf_failed",
+        )
     return _error(request, exc.status_code, str(exc), "http_error")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from . import calendar_services, notifications, selectors, services
 from .errors import ApplicationError, PermissionDenied
@@ -108,7 +108,7 @@ def token_create(request, payload: TokenIn):
         user=request.auth, name=payload.name, expires_at=payload.expires_at
     )
     token.token = secret
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/me/tokens/{token_id}", response=TokenOut, tags=["me"])
@@ -177,7 +177,7 @@ def user_create(request, payload: UserCreateIn):
     fields = payload.dict()
     fields["department"] = _department(fields["department"])
     user = services.user_create(actor=request.auth, **fields)
-    return 201, selectors.access_user(request.auth, user.pk)
+    return Status(201, selectors.access_user(request.auth, user.pk))
 
 
 @router.patch("/users/{user_id}", response=UserOut, tags=["organisation"])
@@ -206,7 +206,7 @@ def department_create(request, payload: DepartmentCreateIn):
     fields["parent"] = _department(fields["parent"])
     fields["head"] = _person(fields["head"])
     department = services.department_create(actor=request.auth, **fields)
-    return 201, selectors.access_department(request.auth, department.pk)
+    return Status(201, selectors.access_department(request.auth, department.pk))
 
 
 @router.patch("/departments/{department_id}", response=DepartmentOut, tags=["organisation"])
@@ -278,7 +278,7 @@ def calendar_exception_remove(request, date: dt.date):
     _require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     calendar_services.calendar_exception_remove(actor=request.auth, calendar=calendar, date=date)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/calendar/years", response={201: CalendarYearOut}, tags=["calendar"])
@@ -286,9 +286,10 @@ def calendar_year_publish(request, payload: CalendarYearIn):
     """Publish a year the statutory calendar does not have yet (enter its exceptions first)."""
     _require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
-    return 201, calendar_services.calendar_year_publish(
+    year = calendar_services.calendar_year_publish(
         actor=request.auth, calendar=calendar, **payload.dict()
     )
+    return Status(201, year)
 
 
 @router.delete("/calendar/years/{int:year}", response={204: None}, tags=["calendar"])
@@ -296,7 +297,7 @@ def calendar_year_unpublish(request, year: int):
     _require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     calendar_services.calendar_year_unpublish(actor=request.auth, calendar=calendar, year=year)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/notifications", response=NotificationPage, tags=["me"])

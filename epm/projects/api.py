@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from epm.core.api import PageQuery, paginate
 from epm.core.errors import ApplicationError
@@ -94,7 +94,7 @@ def project_list(request, filters: Query[ProjectFilterQuery], page: Query[PageQu
 def project_create(request, payload: ProjectCreateIn):
     fields = _fields(payload, request.auth)
     project = services.project_create(actor=request.auth, **fields)
-    return 201, _detail(request.auth, access_project(request.auth, project.pk))
+    return Status(201, _detail(request.auth, access_project(request.auth, project.pk)))
 
 
 @router.get("/{project_id}", response=ProjectDetailOut)
@@ -123,16 +123,17 @@ def project_appoint_pm(request, project_id: int, payload: AppointIn):
 def member_add(request, project_id: int, payload: MemberIn):
     project = access_project(request.auth, project_id)
     user = _resolve(User, payload.user_id, "user_id")
-    return 201, services.project_member_add(
+    membership = services.project_member_add(
         actor=request.auth, project=project, user=user, role=payload.role
     )
+    return Status(201, membership)
 
 
 @router.delete("/{project_id}/members/{membership_id}", response={204: None})
 def member_remove(request, project_id: int, membership_id: int):
     project = access_project(request.auth, project_id)
     services.project_member_remove(actor=request.auth, project=project, membership_id=membership_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{project_id}/transitions/{code}", response=ProjectDetailOut)
