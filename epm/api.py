@@ -15,6 +15,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from epm.core.errors import ApplicationError
+from epm.core.middleware import activate_preferences
 from epm.core.services import api_token_authenticate
 
 
@@ -23,6 +24,8 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(token)
         if user is not None:
             request.user = user
+            request.epm_token_auth = True  # tokens may not mint tokens (see core/api.py)
+            activate_preferences(request, user)
         return user
 
 

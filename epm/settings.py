@@ -50,7 +50,6 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -137,6 +136,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Authentication -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
+# Every password check goes through the throttled backend, whatever page or API asks for it.
+AUTHENTICATION_BACKENDS = ["epm.core.backends.ThrottledModelBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
@@ -202,6 +203,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EPM_BASE_URL = os.environ.get("EPM_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Security -----------------------------------------------------------------------------------
+# Behind a load balancer: trust its X-Forwarded-Proto, and take the client address from the
+# right-most X-Forwarded-For entry (the one the balancer appended), so login throttling counts
+# clients, not the balancer.
+EPM_BEHIND_PROXY = os.environ.get("EPM_BEHIND_PROXY", "0") == "1"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = (
     False  # htmx reads the token from the cookie-free meta tag; harmless either way
@@ -217,7 +222,7 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("EPM_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if os.environ.get("EPM_BEHIND_PROXY", "0") == "1":
+    if EPM_BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -104,6 +104,12 @@ def token_list(request):
 
 @router.post("/me/tokens", response={201: TokenCreatedOut}, tags=["me"])
 def token_create(request, payload: TokenIn):
+    if getattr(request, "epm_token_auth", False):
+        # A leaked short-lived token must not be able to mint a permanent one.
+        raise PermissionDenied(
+            _("New API tokens are created from a signed-in session, not with a token."),
+            "token_from_token",
+        )
     token, secret = services.api_token_create(
         user=request.auth, name=payload.name, expires_at=payload.expires_at
     )

@@ -44,16 +44,13 @@ class LoginForm(forms.Form):
     def clean(self):
         data = super().clean()
         username, password = data.get("username", ""), data.get("password", "")
-        address = throttle.client_address(self.request)
-        if throttle.is_locked(username, address):
-            raise forms.ValidationError(
-                _("Too many failed sign-ins. Try again in a few minutes."), code="throttled"
-            )
         user = authenticate(self.request, username=username, password=password)
         if user is None:
-            throttle.record_failure(username, address)
+            if throttle.is_locked(username, throttle.client_address(self.request)):
+                raise forms.ValidationError(
+                    _("Too many failed sign-ins. Try again in a few minutes."), code="throttled"
+                )
             raise forms.ValidationError(_("Wrong login name or password."), code="invalid_login")
-        throttle.reset(username, address)
         self.user = user
         return data
 

@@ -8,20 +8,27 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 
+def activate_preferences(request, user) -> None:
+    """Use the user's language and time zone for the rest of this request."""
+    if user.language and user.language != translation.get_language():
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
 class UserPreferencesMiddleware:
+    """Session users get their preferences here; API-token users when the token is checked."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            if user.language and user.language != translation.get_language():
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+            activate_preferences(request, user)
         try:
             return self.get_response(request)
         finally:

@@ -29,6 +29,25 @@ def _require_org_admin(actor: User) -> None:
         raise PermissionDenied()
 
 
+def _is_system_admin(user: User) -> bool:
+    return user.is_superuser or user.has_org_role(OrgRole.SYSTEM_ADMIN)
+
+
+def _require_may_manage(actor: User, target: User) -> None:
+    """A PMO administrator keeps people; only system administrators keep system administrators,
+    and only superusers keep superusers (no one takes over an account stronger than their own)."""
+    _require_org_admin(actor)
+    if target.is_superuser and not actor.is_superuser:
+        raise PermissionDenied()
+    if OrgRole.SYSTEM_ADMIN in target.org_roles() and not _is_system_admin(actor):
+        raise PermissionDenied()
+
+
+def _require_may_grant(actor: User, roles: set[str]) -> None:
+    if OrgRole.SYSTEM_ADMIN in roles and not _is_system_admin(actor):
+        raise PermissionDenied(_("Only a system administrator can grant or remove that role."))
+
+
 def _check_time_zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
@@ -66,8 +85,10 @@ def user_create(
     validate: bool = True,
 ) -> User:
     """Create a user. `actor=None` is the command line (createsuperuser, demo)."""
+    roles = set(roles)
     if actor is not None:
         _require_org_admin(actor)
+        _require_may_grant(actor, roles)
     username = username.strip()
     if not username:
         raise ApplicationError(_("A login name is required."), "username_required")
@@ -120,7 +141,7 @@ def user_create(
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, **fields) -> User:
-    _require_org_admin(actor)
+    _require_may_manage(actor, user)
     unknown = set(fields) - set(USER_FIELDS)
     if unknown:
         raise ApplicationError(_("These fields cannot be changed here."), "invalid_field")
@@ -144,9 +165,10 @@ def user_update(*, actor: User, user: User, **fields) -> User:
 
 @transaction.atomic
 def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
-    _require_org_admin(actor)
+    _require_may_manage(actor, user)
     roles = _check_roles(roles)
     before = set(user.role_assignments.values_list("role", flat=True))
+    _require_may_grant(actor, roles ^ before)
     if user.pk == actor.pk and OrgRole.SYSTEM_ADMIN in before and OrgRole.SYSTEM_ADMIN not in roles:
         raise ApplicationError(
             _("You cannot remove your own system administrator role."), "self_demote"
@@ -314,7 +336,7 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
 
     The person's other sessions end (Django ties a session to the password hash).
     """
-    _require_org_admin(actor)
+    _require_may_manage(actor, user)
     if not password:
         raise ApplicationError(_("A password is required."), "password_required")
     user = User.objects.select_for_update().get(pk=user.pk)

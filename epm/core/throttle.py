@@ -42,4 +42,10 @@ def reset(username: str, address: str) -> None:
 
 
 def client_address(request) -> str:
+    """The client's address; behind a trusted balancer, the last X-Forwarded-For hop it added."""
+    if settings.EPM_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1][:64]
     return request.META.get("REMOTE_ADDR", "") or "unknown"

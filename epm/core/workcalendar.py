@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import chinese_calendar
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import ApplicationError
@@ -280,3 +281,9 @@ def get_calendar(code: str | None = None) -> WorkingCalendar:
         time_zone=calendar.time_zone,
         code=calendar.code,
     )
+
+
+def company_time_zone() -> zoneinfo.ZoneInfo:
+    """The company's time zone (settings.TIME_ZONE): what "today" means for numbers and rules,
+    whatever time zone the person acting has chosen for their own display."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from epm.core.errors import PermissionDenied
 from epm.core.models import User
 
-from .lifecycle import Transition
 from .models import Project
 from .rules import is_pmo_admin
 
@@ -25,15 +25,16 @@ def may_bypass_approval(user: User) -> bool:
 
 
 def request_gated(
-    *, actor: User, project: Project, transition: Transition, apply: Callable[[], Project]
+    *, actor: User, project: Project, step: str | Promise, apply: Callable[[], Project]
 ) -> Project:
+    """Ask for a step that needs an approval (a gated transition, a PM appointment, …)."""
     if not may_bypass_approval(actor):
         raise PermissionDenied(
             _(
                 "“%(step)s” needs an approval. Until approval chains are set up, only a PMO "
                 "administrator can take this step."
             )
-            % {"step": transition.label},
+            % {"step": step},
             "approval_required",
         )
     return apply()

@@ -21,6 +21,7 @@ from epm.core.audit import audit_record, diff, scope_of, snapshot
 from epm.core.errors import ApplicationError, PermissionDenied
 from epm.core.models import Department, User
 from epm.core.notifications import notify
+from epm.core.workcalendar import company_time_zone
 
 from . import gates, rules
 from .lifecycle import Transition, template_problems, transition_by_code
@@ -228,39 +229,67 @@ def _next_number(today: dt.date) -> str:
 def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: str = "") -> Project:
     """Appoint (or replace) the PM. The first appointment assigns the project number (R3).
 
-    The approval of the appointment (R2) is the approvals issue's; today the PMO appoints.
+    Appointment needs an approval (R2, R20); it passes the approval seam like gated transitions.
     """
     project = _lock(project)
     if not rules.can_appoint_pm(actor, project):
         raise PermissionDenied()
     if not pm.is_active:
         raise ApplicationError(_("%(u)s is not an active user.") % {"u": pm}, "inactive_user")
+    short_name = short_name.strip()[:60]
+    if project.pm_id == pm.pk and (not short_name or short_name == project.short_name):
+        return project  # nothing to appoint: no audit row, no notification
+    return gates.request_gated(
+        actor=actor,
+        project=project,
+        step=gettext_lazy("Appoint project manager"),
+        apply=lambda: _appoint(actor=actor, project=project, pm=pm, short_name=short_name),
+    )
+
+
+def _appoint(*, actor: User, project: Project, pm: User, short_name: str) -> Project:
     before = snapshot(project, AUDITED_FIELDS)
+    previous = project.pm
     project.pm = pm
-    if short_name.strip():
-        project.short_name = short_name.strip()[:60]
+    if short_name:
+        project.short_name = short_name
     if not project.number:
-        project.number = _next_number(timezone.localdate())
+        project.number = _next_number(timezone.localdate(timezone=company_time_zone()))
     try:
         with transaction.atomic():
             project.save(update_fields=["pm", "number", "short_name", "updated_at"])
     except IntegrityError as exc:
         raise ApplicationError(_("That project number is taken."), "number_taken") from exc
-    audit_record(
+    event = audit_record(
         actor=actor,
         action="project.appoint_pm",
         target=project,
         changes=diff(before, snapshot(project, AUDITED_FIELDS)),
     )
-    transaction.on_commit(
-        lambda: notify(
-            recipients=[pm],
-            kind="project.pm_appointed",
-            title=gettext_lazy("You are the project manager of %(p)s") % {"p": project},
-            url=reverse("projects:detail", args=[project.pk]),
-            dedupe_key=f"project:{project.pk}:pm:{pm.pk}:{project.updated_at.isoformat()}",
-        )
-    )
+    url = reverse("projects:detail", args=[project.pk])
+
+    def tell() -> None:
+        if previous is None or previous.pk != pm.pk:
+            notify(
+                recipients=[pm],
+                kind="project.pm_appointed",
+                title=lambda: _("You are the project manager of %(p)s") % {"p": project},
+                url=url,
+                dedupe_key=f"audit:{event.pk}:new_pm",
+            )
+        if previous is not None and previous.pk != pm.pk:
+            notify(
+                recipients=[previous],
+                kind="project.pm_replaced",
+                title=lambda: (
+                    _("%(user)s now manages %(p)s; please hand over (R20)")
+                    % {"user": pm, "p": project}
+                ),
+                url=url,
+                dedupe_key=f"audit:{event.pk}:old_pm",
+            )
+
+    transaction.on_commit(tell)
     return project
 
 
@@ -367,7 +396,7 @@ def project_transition(*, actor: User, project: Project, code: str, reason: str 
 
         if transition.needs_approval(template):
             return gates.request_gated(
-                actor=actor, project=project, transition=transition, apply=apply
+                actor=actor, project=project, step=transition.label, apply=apply
             )
         return apply()
 
@@ -395,7 +424,7 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
         project,
         actor=actor,
         kind="project.transition",
-        title=gettext_lazy("%(p)s: %(step)s") % {"p": project, "step": transition.label},
+        title=lambda: _("%(p)s: %(step)s") % {"p": project, "step": transition.label},
         body=reason.strip(),
         key=f"audit:{event.pk}",
     )

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from epm.core.notifications import notify
@@ -51,8 +52,10 @@ def remind_final_acceptance_due(now: dt.datetime) -> int:
             notify(
                 recipients=[project.pm, project.account_manager],
                 kind="project.final_acceptance_due",
-                title=_("%(p)s: contractual final acceptance due on %(d)s")
-                % {"p": project, "d": due.isoformat()},
+                title=lambda project=project, due=due: (
+                    gettext("%(p)s: contractual final acceptance due on %(d)s")
+                    % {"p": project, "d": due.isoformat()}
+                ),
                 body=_("Prepare the final acceptance application in time (R29)."),
                 url=reverse("projects:detail", args=[project.pk]),
                 dedupe_key=f"r29:{project.pk}:{due.isoformat()}",

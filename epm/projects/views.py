@@ -125,7 +125,8 @@ def project_detail(request, project_id: int):
             "main_line": labelled(main_line(template)),
             "can_edit": rules.can_edit_project(request.user, project),
             "can_manage_members": rules.can_manage_members(request.user, project),
-            "can_appoint": rules.can_appoint_pm(request.user, project),
+            "can_appoint": rules.can_appoint_pm(request.user, project)
+            and gates.may_bypass_approval(request.user),
             "member_form": MemberForm(),
             "appoint_form": AppointForm(
                 initial={"pm": project.pm_id, "short_name": project.short_name}

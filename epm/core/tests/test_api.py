@@ -20,6 +20,12 @@ def api_client(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
+def session_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def send(client: Client, method: str, path: str, body=None):
     return getattr(client, method)(API + path, body or {}, content_type="application/json")
 
@@ -258,7 +264,7 @@ class TestNotifications:
 @pytest.mark.django_db
 class TestTokens:
     def test_create_shows_the_secret_once(self, company):
-        client = api_client(company.pm)
+        client = session_client(company.pm)
 
         created = send(client, "post", "/me/tokens", {"name": "备份脚本"})
 
@@ -290,7 +296,7 @@ class TestTokens:
     def test_create_with_an_expiry(self, company):
         expires = (timezone.now() + dt.timedelta(days=30)).replace(microsecond=0)
         response = send(
-            api_client(company.pm), "post", "/me/tokens", {"name": "n", "expires_at": expires}
+            session_client(company.pm), "post", "/me/tokens", {"name": "n", "expires_at": expires}
         )
         assert response.status_code == 201
         assert ApiToken.objects.get(pk=response.json()["id"]).expires_at == expires
@@ -308,9 +314,21 @@ class TestTokens:
         ],
     )
     def test_bad_input_creates_no_token(self, company, body, status, code):
-        client = api_client(company.pm)
+        client = session_client(company.pm)
         assert_error(send(client, "post", "/me/tokens", body), status, code)
+        assert not ApiToken.objects.filter(user=company.pm).exists()
+
+    def test_a_token_cannot_mint_tokens(self, company):
+        client = api_client(company.pm)
+        assert_error(send(client, "post", "/me/tokens", {"name": "永久"}), 403, "token_from_token")
         assert ApiToken.objects.filter(user=company.pm).count() == 1
+
+    def test_token_requests_speak_the_users_language(self, company):
+        from epm.core.services import user_set_preferences
+
+        user_set_preferences(user=company.pm, language="en")
+        response = api_client(company.pm).get(f"{API}/users/999999")
+        assert response.json()["message"] == "Not found."
 
     def test_revoke(self, company):
         token, secret = api_token_create(user=company.pm, name="脚本")

@@ -198,3 +198,79 @@ class TestNotifications:
     def test_inactive_users_get_nothing(self, company):
         services.user_update(actor=company.admin, user=company.member, is_active=False)
         assert notify(recipients=[company.member], kind="t", title="x", dedupe_key="k4") == []
+
+
+@pytest.mark.django_db
+class TestNoTakeover:
+    def test_pmo_admin_cannot_touch_a_system_administrator(self, company):
+        with pytest.raises(PermissionDenied):
+            services.user_set_password(
+                actor=company.pmo, user=company.admin, password="New-strong-pw-2026"
+            )
+        with pytest.raises(PermissionDenied):
+            services.user_update(actor=company.pmo, user=company.admin, is_active=False)
+        assert company.admin.check_password("pw-for-tests-1")
+
+    def test_only_system_admins_grant_system_admin(self, company):
+        with pytest.raises(PermissionDenied):
+            services.user_set_roles(
+                actor=company.pmo, user=company.pm, roles=[OrgRole.SYSTEM_ADMIN]
+            )
+        with pytest.raises(PermissionDenied):
+            services.user_create(
+                actor=company.pmo, username="root2", password=None, roles=[OrgRole.SYSTEM_ADMIN]
+            )
+        services.user_set_roles(actor=company.admin, user=company.pm, roles=[OrgRole.SYSTEM_ADMIN])
+        assert company.pm.org_roles() == {"system_admin"}
+
+    def test_only_superusers_touch_superusers(self, company, django_user_model):
+        root = django_user_model.objects.create_superuser(
+            "root", "root@example.com", "Root-pw-2026-x"
+        )
+        with pytest.raises(PermissionDenied):
+            services.user_set_password(
+                actor=company.admin, user=root, password="New-strong-pw-2026"
+            )
+
+
+@pytest.mark.django_db
+class TestThrottleEverywhere:
+    def test_backend_refuses_the_right_password_while_locked(self, company, settings, rf):
+        from django.contrib.auth import authenticate
+
+        settings.EPM_LOGIN_MAX_FAILURES = 2
+        request = rf.post("/anywhere/")
+        for _ in range(2):
+            assert authenticate(request, username="pm", password="wrong") is None
+        assert authenticate(request, username="pm", password="pw-for-tests-1") is None
+
+    def test_behind_a_proxy_clients_are_told_apart(self, company, settings, rf):
+        from epm.core import throttle
+
+        settings.EPM_BEHIND_PROXY = True
+        one = rf.get("/", HTTP_X_FORWARDED_FOR="10.1.1.1, 203.0.113.7", REMOTE_ADDR="192.0.2.1")
+        two = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.8", REMOTE_ADDR="192.0.2.1")
+        assert throttle.client_address(one) == "203.0.113.7"
+        assert throttle.client_address(two) == "203.0.113.8"
+        settings.EPM_BEHIND_PROXY = False
+        assert throttle.client_address(one) == "192.0.2.1"
+
+
+@pytest.mark.django_db
+def test_a_failed_email_is_sent_again_by_the_retry(company, monkeypatch):
+    from epm.core import notifications
+
+    (note,) = notify(recipients=[company.pm], kind="t", title="提醒", dedupe_key="k9", email=False)
+
+    def broken(**kwargs):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(notifications, "send_mail", broken)
+    with pytest.raises(OSError):
+        notifications.send_notification_email.call(notification_id=note.pk)
+    note.refresh_from_db()
+    assert note.emailed_at is None
+    monkeypatch.undo()
+    notifications.send_notification_email.call(notification_id=note.pk)
+    note.refresh_from_db()
+    assert note.emailed_at is not None and len(mail.outbox) == 1

@@ -205,7 +205,7 @@ def test_transition_notifies_team_once_and_emails(
         services.project_submit(actor=company.pmo, project=project)
     notes = Notification.objects.filter(kind="project.transition")
     assert {n.recipient for n in notes} == {company.pm, company.am}
-    assert all("提交立项评审" in n.title or "Submit" in n.title for n in notes)
+    assert all(n.title.endswith("提交立项评审") for n in notes)
     assert len(mail.outbox) == 2
 
 
@@ -259,3 +259,25 @@ class TestTemplates:
             actor=company.pm, project=project, code="pass_initial_acceptance"
         )
         assert project.status == Status.INITIAL_ACCEPTANCE
+
+
+@pytest.mark.django_db
+def test_each_recipient_reads_the_notification_in_their_language(
+    company, project, django_capture_on_commit_callbacks
+):
+    from epm.core.services import user_set_preferences
+
+    # given an English-speaking PMO administrator and an English-speaking account manager
+    user_set_preferences(user=company.pmo, language="en")
+    user_set_preferences(user=company.am, language="en")
+    # when the PMO administrator submits the project
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_submit(actor=company.pmo, project=project)
+    # then the Chinese PM reads Chinese and the English account manager English
+    titles = dict(
+        Notification.objects.filter(kind="project.transition").values_list(
+            "recipient__username", "title"
+        )
+    )
+    assert titles["pm"].endswith("提交立项评审")
+    assert titles["am"].endswith("Submit for initiation review")

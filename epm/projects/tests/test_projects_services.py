@@ -188,3 +188,26 @@ class TestFinalAcceptanceReminder:
         assert first["projects.final_acceptance_due"] == 2
         assert second["projects.final_acceptance_due"] == 0
         assert not Notification.objects.filter(dedupe_key__contains=f":{far.pk}:").exists()
+
+
+@pytest.mark.django_db
+class TestAppointment:
+    def test_same_pm_again_changes_nothing(self, company, project):
+        events = AuditEvent.objects.count()
+        services.project_appoint_pm(actor=company.pmo, project=project, pm=company.pm)
+        assert AuditEvent.objects.count() == events
+
+    def test_replacing_the_pm_tells_both(
+        self, company, project, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
+        kinds = dict(Notification.objects.values_list("recipient__username", "kind"))
+        assert kinds == {"member": "project.pm_appointed", "pm": "project.pm_replaced"}
+
+    def test_appointment_needs_approval_so_pmo_staff_cannot_bypass(self, company, make_project):
+        project = make_project(appoint=False)
+        with pytest.raises(PermissionDenied) as exc:
+            services.project_appoint_pm(actor=company.pmo_staff, project=project, pm=company.pm)
+        assert exc.value.code == "approval_required"
+        assert Project.objects.get(pk=project.pk).number is None
