@@ -32,7 +32,11 @@ FROZEN_STATES = frozenset({Status.CLOSED, Status.MAINTENANCE, Status.CANCELLED})
 
 
 class ProjectRole(models.TextChoices):
-    """Roles of team members. PM, assistant and account manager are fields of the project."""
+    """Roles of team members. PM, assistant and account manager are fields of the project.
+
+    The customer's own people get a role only with the narrow customer view (a later issue):
+    a team role shows a project's internal history and the staff directory.
+    """
 
     TECHNICAL_LEAD = "technical_lead", _("Technical lead")
     ARCHITECT = "architect", _("Architect")
@@ -40,7 +44,6 @@ class ProjectRole(models.TextChoices):
     TESTER = "tester", _("Tester")
     IMPLEMENTER = "implementer", _("Implementation engineer")
     QUALITY = "quality", _("Quality assurance")
-    CUSTOMER_REP = "customer_rep", _("Customer representative")
     MEMBER = "member", _("Member")
 
 

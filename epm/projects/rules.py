@@ -27,12 +27,22 @@ def has_portfolio_view(user: User) -> bool:
     return user.is_superuser or user.has_org_role(*PORTFOLIO_ROLES)
 
 
+def role_q(user: User) -> Q:
+    """Projects on which the user has a role: PM, assistant, account manager or team member."""
+    return (
+        Q(pm=user)
+        | Q(assistant=user)
+        | Q(account_manager=user)
+        | Q(pk__in=Membership.objects.filter(user=user).values("project_id"))
+    )
+
+
 def visible_projects(user: User) -> QuerySet[Project]:
     """Projects the user may see: portfolio roles see all; others through a role or a department.
 
-    Roles: PM, assistant, account manager, team member, manager of the big project above, PM of
-    a sub-project below. Department heads see their department's projects and those of every
-    department beneath it.
+    A role on a project also opens the big project above it and the sub-projects below it (R7:
+    the big project is coordinated as one). Department heads see their department's projects
+    and those of every department beneath it.
     """
     if not user.is_authenticated or not user.is_active:
         return Project.objects.none()
@@ -42,18 +52,16 @@ def visible_projects(user: User) -> QuerySet[Project]:
     headed: set[int] = set()
     for department in user.headed_departments.all():
         headed |= department_descendant_ids(department)
+    mine = Project.objects.filter(role_q(user))
     return qs.filter(
-        Q(pm=user)
-        | Q(assistant=user)
-        | Q(account_manager=user)
-        | Q(pk__in=Membership.objects.filter(user=user).values("project_id"))
-        | Q(parent__pm=user)
-        | Q(pk__in=Project.objects.filter(pm=user, parent__isnull=False).values("parent_id"))
+        Q(pk__in=mine.values("pk"))
+        | Q(parent_id__in=mine.values("pk"))
+        | Q(pk__in=mine.filter(parent__isnull=False).values("parent_id"))
         | Q(department_id__in=headed)
     )
 
 
-def access_project(user: User, project_id, *, for_update: bool = False) -> Project:
+def access_project(user: User, project_id) -> Project:
     """The project if the user may see it; the same NotFound for missing and forbidden."""
     try:
         project_id = int(project_id)
@@ -68,8 +76,6 @@ def access_project(user: User, project_id, *, for_update: bool = False) -> Proje
         "account_manager",
         "parent",
     )
-    if for_update:
-        qs = qs.select_for_update(of=("self",))
     project = qs.filter(pk=project_id).first()
     if project is None:
         raise NotFound()

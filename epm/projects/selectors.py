@@ -14,8 +14,8 @@ from epm.core.audit import HistoryRow, history, history_rows, scope_of
 from epm.core.models import User
 
 from .lifecycle import Transition, transitions_for
-from .models import Membership, Project, Status
-from .rules import can_request_transition, visible_projects
+from .models import Project, Status
+from .rules import can_request_transition, role_q, visible_projects
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,7 @@ def project_list(user: User, filters: ProjectFilters | None = None) -> QuerySet[
     if filters.pm:
         qs = qs.filter(pm_id=filters.pm)
     if filters.mine:
-        qs = qs.filter(
-            Q(pm=user)
-            | Q(assistant=user)
-            | Q(account_manager=user)
-            | Q(pk__in=Membership.objects.filter(user=user).values("project_id"))
-        )
+        qs = qs.filter(role_q(user))
     if filters.text:
         text = filters.text.strip()
         qs = qs.filter(
@@ -146,12 +141,7 @@ def projects_of_user(viewer: User, person: User) -> QuerySet[Project]:
     """The projects `person` works on that `viewer` may see."""
     return (
         visible_projects(viewer)
-        .filter(
-            Q(pm=person)
-            | Q(assistant=person)
-            | Q(account_manager=person)
-            | Q(pk__in=Membership.objects.filter(user=person).values("project_id"))
-        )
+        .filter(role_q(person))
         .select_related("project_type")
         .order_by("-created_at")[:50]
     )

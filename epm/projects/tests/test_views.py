@@ -198,3 +198,21 @@ class TestProjectPages:
         assert response.status_code == 302
         project.project_type.lifecycle.refresh_from_db()
         assert project.project_type.lifecycle.gates == ["close"]
+
+
+@pytest.mark.django_db
+def test_big_project_and_sub_projects_see_each_other_r7(company, make_project, make_user):
+    from epm.projects.rules import visible_projects
+    from epm.projects.services import project_member_add
+
+    big = make_project(name="智慧校园", is_big_project=True)
+    child = make_project(name="一卡通子项目", parent=big, department=company.other)
+    sibling = make_project(name="安防子项目", parent=big, department=company.other)
+    outsider = make_project(name="无关项目", department=company.other)
+    child_member = make_user("childdev")
+    project_member_add(actor=company.pmo, project=child, user=child_member, role="developer")
+    big_member = make_user("bigdev")
+    project_member_add(actor=company.pmo, project=big, user=big_member, role="developer")
+
+    assert set(visible_projects(child_member)) == {child, big}
+    assert set(visible_projects(big_member)) == {big, child, sibling}
