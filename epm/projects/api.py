@@ -14,6 +14,7 @@ from .models import Project, ProjectType
 from .rules import access_project
 from .schemas import (
     AppointIn,
+    FinalAcceptanceIn,
     HistoryOut,
     MemberIn,
     MemberOut,
@@ -115,6 +116,16 @@ def project_appoint_pm(request, project_id: int, payload: AppointIn):
     pm = _resolve(User, payload.pm_id, "pm_id")
     services.project_appoint_pm(
         actor=request.auth, project=project, pm=pm, short_name=payload.short_name
+    )
+    return _detail(request.auth, access_project(request.auth, project_id))
+
+
+@router.post("/{project_id}/final-acceptance", response=ProjectDetailOut)
+def project_record_final_acceptance(request, project_id: int, payload: FinalAcceptanceIn):
+    """Record final acceptance of a project that closed after initial acceptance."""
+    project = access_project(request.auth, project_id)
+    services.project_record_final_acceptance(
+        actor=request.auth, project=project, accepted_on=payload.accepted_on
     )
     return _detail(request.auth, access_project(request.auth, project_id))
 

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "project.appoint_pm": _("Project manager appointed"),
     "project.member_add": _("Member added"),
     "project.member_remove": _("Member removed"),
+    "project.record_final_acceptance": _("Final acceptance recorded"),
     "lifecycle.update": _("Lifecycle template changed"),
     **{f"project.{code}": label for code, label, _actors, _gated in FORWARD.values()},
     **{f"project.{t.code}": t.label for t in SIDE},

@@ -152,3 +152,11 @@ class ProjectFilterForm(forms.Form):
             (u.pk, str(u)) for u in User.objects.filter(managed_projects__isnull=False).distinct()
         ]
         _style(self)
+
+
+class FinalAcceptanceForm(forms.Form):
+    accepted_on = forms.DateField(label=_("Final acceptance passed on"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)

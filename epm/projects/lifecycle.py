@@ -173,6 +173,14 @@ def main_line(template: LifecycleTemplate) -> list[str]:
     return states
 
 
+def final_acceptance_after_closure(template: LifecycleTemplate) -> bool:
+    """Whether this type closes before its final acceptance, which is then recorded later."""
+    return (
+        Status.FINAL_ACCEPTANCE in template.phases
+        and template.closure_after == Status.INITIAL_ACCEPTANCE
+    )
+
+
 def labelled(states: list[str]) -> list[tuple[str, str]]:
     return [(state, str(Status(state).label)) for state in states]
 

@@ -156,6 +156,10 @@ class Project(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    # When acceptance actually happened; set by the acceptance steps (or, for types that close
+    # after initial acceptance, by recording final acceptance later during maintenance).
+    initial_accepted_on = models.DateField(_("initial acceptance passed"), null=True, blank=True)
+    final_accepted_on = models.DateField(_("final acceptance passed"), null=True, blank=True)
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
 

@@ -10,7 +10,7 @@ from epm.core.models.org import PORTFOLIO_ROLES
 from epm.core.selectors import department_descendant_ids
 
 from .lifecycle import Actor, Transition
-from .models import Membership, Project
+from .models import Membership, Project, Status
 
 PMO_ROLES = (OrgRole.PMO_ADMIN, OrgRole.PMO_STAFF)
 
@@ -107,6 +107,11 @@ def can_manage_members(user: User, project: Project) -> bool:
     if project.is_frozen:
         return False
     return is_pmo(user) or user.pk in {project.pm_id, project.assistant_id}
+
+
+def can_record_final_acceptance(user: User, project: Project) -> bool:
+    """The PM or the PMO records it; a cancelled project has nothing left to accept."""
+    return project.status != Status.CANCELLED and (is_pmo(user) or project.pm_id == user.pk)
 
 
 def can_create_project(user: User) -> bool:

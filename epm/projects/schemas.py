@@ -71,6 +71,8 @@ class ProjectDetailOut(ProjectOut):
     is_virtual_contract: bool
     contract_initial_acceptance_on: dt.date | None
     contract_final_acceptance_on: dt.date | None
+    initial_accepted_on: dt.date | None
+    final_accepted_on: dt.date | None
     account_manager: UserRef | None
     assistant: UserRef | None
     status_changed_at: dt.datetime | None
@@ -142,3 +144,7 @@ class HistoryOut(Schema):
     target_repr: str
     changes: dict
     note: str
+
+
+class FinalAcceptanceIn(Schema):
+    accepted_on: dt.date

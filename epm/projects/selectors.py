@@ -107,6 +107,10 @@ def project_members(project: Project):
     return project.memberships.select_related("user", "user__department").order_by("role", "id")
 
 
+# States in which the project's planned finish has been reached (work is done).
+AFTER_FINISH = frozenset({Status.CLOSING, Status.CLOSED, Status.MAINTENANCE})
+
+
 @dataclass(frozen=True)
 class DueItem:
     project: Project
@@ -116,23 +120,35 @@ class DueItem:
 
 
 def items_due(user: User, *, days: int = 30) -> list[DueItem]:
-    """Dates coming up (or passed) in the user's own active projects, soonest first.
+    """Dates coming up (or passed and still open) in the user's own projects, soonest first.
 
-    Later issues add their own items (reports, approvals, milestones); today: planned finishes
-    and contractual acceptance dates.
+    A date stops being due once its event happened: the planned finish when closure starts, an
+    acceptance date once that acceptance is recorded. Later issues add their own items.
     """
     today = timezone.localdate()
     horizon = today + dt.timedelta(days=days)
     items: list[DueItem] = []
-    fields = [
-        ("planned_finish", _("Planned finish")),
-        ("contract_initial_acceptance_on", _("Contractual initial acceptance")),
-        ("contract_final_acceptance_on", _("Contractual final acceptance")),
-    ]
-    for project in my_projects(user):
-        for field, label in fields:
-            value = getattr(project, field)
-            if value is not None and value <= horizon:
+    projects = project_list(user, ProjectFilters(mine=True)).exclude(status=Status.CANCELLED)
+    for project in projects:
+        dates = [
+            (
+                project.planned_finish,
+                _("Planned finish"),
+                project.status not in AFTER_FINISH,
+            ),
+            (
+                project.contract_initial_acceptance_on,
+                _("Contractual initial acceptance"),
+                project.initial_accepted_on is None,
+            ),
+            (
+                project.contract_final_acceptance_on,
+                _("Contractual final acceptance"),
+                project.final_accepted_on is None,
+            ),
+        ]
+        for value, label, still_open in dates:
+            if value is not None and still_open and value <= horizon:
                 items.append(DueItem(project, str(label), value, value < today))
     return sorted(items, key=lambda i: i.date)[:20]
 

@@ -24,7 +24,12 @@ from epm.core.notifications import notify
 from epm.core.workcalendar import company_time_zone
 
 from . import gates, rules
-from .lifecycle import Transition, template_problems, transition_by_code
+from .lifecycle import (
+    Transition,
+    final_acceptance_after_closure,
+    template_problems,
+    transition_by_code,
+)
 from .models import (
     LifecycleTemplate,
     Membership,
@@ -55,6 +60,16 @@ EDITABLE_FIELDS = [
     "planned_finish",
 ]
 AUDITED_FIELDS = ["number", "pm", "status", *EDITABLE_FIELDS]
+# Reaching these states records the date the acceptance passed.
+ACCEPTED_ON = {
+    Status.INITIAL_ACCEPTANCE: "initial_accepted_on",
+    Status.FINAL_ACCEPTANCE: "final_accepted_on",
+}
+RECORDABLE_AFTER_CLOSURE = frozenset({Status.CLOSING, Status.CLOSED, Status.MAINTENANCE})
+
+
+def company_today() -> dt.date:
+    return timezone.localdate(timezone=company_time_zone())
 
 
 def _lock(project: Project) -> Project:
@@ -254,7 +269,7 @@ def _appoint(*, actor: User, project: Project, pm: User, short_name: str) -> Pro
     if short_name:
         project.short_name = short_name
     if not project.number:
-        project.number = _next_number(timezone.localdate(timezone=company_time_zone()))
+        project.number = _next_number(company_today())
     try:
         with transaction.atomic():
             project.save(update_fields=["pm", "number", "short_name", "updated_at"])
@@ -403,6 +418,7 @@ def project_transition(*, actor: User, project: Project, code: str, reason: str 
 
 def _apply(*, actor: User, project: Project, transition: Transition, reason: str) -> Project:
     before = project.status
+    fields = ["status", "suspended_from", "status_changed_at", "updated_at"]
     if transition.code == "resume":
         target = project.suspended_from or Status.EXECUTING
         project.suspended_from = ""
@@ -410,9 +426,13 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
         target = transition.target
         if target == Status.SUSPENDED:
             project.suspended_from = before
+    accepted_field = ACCEPTED_ON.get(target)
+    if accepted_field:
+        setattr(project, accepted_field, company_today())
+        fields.append(accepted_field)
     project.status = target
     project.status_changed_at = timezone.now()
-    project.save(update_fields=["status", "suspended_from", "status_changed_at", "updated_at"])
+    project.save(update_fields=fields)
     event = audit_record(
         actor=actor,
         action=f"project.{transition.code}",
@@ -427,6 +447,49 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
         title=lambda: _("%(p)s: %(step)s") % {"p": project, "step": transition.label},
         body=reason.strip(),
         key=f"audit:{event.pk}",
+    )
+    return project
+
+
+@transaction.atomic
+def project_record_final_acceptance(
+    *, actor: User, project: Project, accepted_on: dt.date
+) -> Project:
+    """Record the final acceptance of a project that closed after initial acceptance (e.g. system
+    integration, whose final acceptance follows the warranty period), without a state change."""
+    project = _lock(project)
+    if not rules.can_record_final_acceptance(actor, project):
+        raise PermissionDenied()
+    if not final_acceptance_after_closure(project.project_type.lifecycle):
+        raise ApplicationError(
+            _("Final acceptance of this project type is a lifecycle step, not a record."),
+            "final_acceptance_is_a_step",
+        )
+    if project.status not in RECORDABLE_AFTER_CLOSURE:
+        raise ApplicationError(
+            _("Final acceptance can be recorded once closure has started."), "too_early"
+        )
+    if project.final_accepted_on is not None:
+        raise ApplicationError(
+            _("Final acceptance was already recorded on %(d)s.")
+            % {"d": project.final_accepted_on.isoformat()},
+            "already_recorded",
+        )
+    if project.initial_accepted_on and accepted_on < project.initial_accepted_on:
+        raise ApplicationError(
+            _("Final acceptance cannot be before initial acceptance (%(d)s).")
+            % {"d": project.initial_accepted_on.isoformat()},
+            "before_initial_acceptance",
+        )
+    if accepted_on > company_today():
+        raise ApplicationError(_("Final acceptance cannot be in the future."), "future_date")
+    project.final_accepted_on = accepted_on
+    project.save(update_fields=["final_accepted_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.record_final_acceptance",
+        target=project,
+        changes={"final_accepted_on": [None, accepted_on]},
     )
     return project
 

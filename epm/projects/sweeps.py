@@ -31,16 +31,9 @@ def remind_final_acceptance_due(now: dt.datetime) -> int:
         Project.objects.filter(
             contract_final_acceptance_on__gte=today,
             contract_final_acceptance_on__lte=horizon,
+            final_accepted_on__isnull=True,  # a system-integration project in maintenance too
         )
-        .exclude(
-            status__in=[
-                Status.FINAL_ACCEPTANCE,
-                Status.CLOSING,
-                Status.CLOSED,
-                Status.MAINTENANCE,
-                Status.CANCELLED,
-            ]
-        )
+        .exclude(status=Status.CANCELLED)
         .select_related("pm", "account_manager")
     )
     sent = 0

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:project_id>/edit/", views.project_edit, name="edit"),
     path("<int:project_id>/transition/", views.project_transition, name="transition"),
     path("<int:project_id>/appoint/", views.project_appoint, name="appoint"),
+    path(
+        "<int:project_id>/final-acceptance/",
+        views.project_final_acceptance,
+        name="final_acceptance",
+    ),
     path("<int:project_id>/members/", views.member_add, name="member_add"),
     path(
         "<int:project_id>/members/<int:membership_id>/remove/",

@@ -15,13 +15,14 @@ from epm.core.forms import run_form
 from . import gates, rules, selectors, services
 from .forms import (
     AppointForm,
+    FinalAcceptanceForm,
     LifecycleTemplateForm,
     MemberForm,
     ProjectFilterForm,
     ProjectForm,
     TransitionForm,
 )
-from .lifecycle import FORWARD, SIDE, labelled, main_line
+from .lifecycle import FORWARD, SIDE, final_acceptance_after_closure, labelled, main_line
 from .models import LifecycleTemplate, ProjectType
 from .rules import access_project
 
@@ -128,6 +129,11 @@ def project_detail(request, project_id: int):
             "can_appoint": rules.can_appoint_pm(request.user, project)
             and gates.may_bypass_approval(request.user),
             "member_form": MemberForm(),
+            "can_record_final_acceptance": project.final_accepted_on is None
+            and project.status in services.RECORDABLE_AFTER_CLOSURE
+            and final_acceptance_after_closure(template)
+            and rules.can_record_final_acceptance(request.user, project),
+            "final_acceptance_form": FinalAcceptanceForm(),
             "appoint_form": AppointForm(
                 initial={"pm": project.pm_id, "short_name": project.short_name}
             ),
@@ -153,6 +159,21 @@ def project_transition(request, project_id: int):
     messages.success(
         request, _("The project is now %(state)s.") % {"state": project.get_status_display()}
     )
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
+def project_final_acceptance(request, project_id: int):
+    project = access_project(request.user, project_id)
+    form = FinalAcceptanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the date final acceptance passed."))
+    else:
+        services.project_record_final_acceptance(
+            actor=request.user, project=project, accepted_on=form.cleaned_data["accepted_on"]
+        )
+        messages.success(request, _("Final acceptance recorded."))
     return redirect("projects:detail", project.pk)
 
 

@@ -211,3 +211,104 @@ class TestAppointment:
             services.project_appoint_pm(actor=company.pmo_staff, project=project, pm=company.pm)
         assert exc.value.code == "approval_required"
         assert Project.objects.get(pk=project.pk).number is None
+
+
+def _to_maintenance(company, project):
+    for code in [
+        "submit",
+        "approve_initiation",
+        "start_planning",
+        "start_execution",
+        "start_trial_run",
+        "pass_initial_acceptance",
+        "start_closure",
+        "close",
+        "start_maintenance",
+    ]:
+        project = services.project_transition(actor=company.pmo, project=project, code=code)
+    return project
+
+
+@pytest.mark.django_db
+class TestFinalAcceptanceAfterClosure:
+    def test_system_integration_records_final_acceptance_in_maintenance(
+        self, company, make_project
+    ):
+        # given a system-integration project that closed after initial acceptance
+        project = _to_maintenance(company, make_project(type_code="system_integration"))
+        assert project.initial_accepted_on == timezone.localdate()
+        # when its PM records the final acceptance
+        day = timezone.localdate()
+        project = services.project_record_final_acceptance(
+            actor=company.pm, project=project, accepted_on=day
+        )
+        # then the date is kept, the state is unchanged, and it is audited
+        assert (project.final_accepted_on, project.status) == (day, "maintenance")
+        assert AuditEvent.objects.filter(action="project.record_final_acceptance").exists()
+        with pytest.raises(ApplicationError) as exc:
+            services.project_record_final_acceptance(
+                actor=company.pm, project=project, accepted_on=day
+            )
+        assert exc.value.code == "already_recorded"
+
+    @pytest.mark.parametrize(
+        ("offset", "code"), [(1, "future_date"), (-400, "before_initial_acceptance")]
+    )
+    def test_bad_dates_are_refused(self, company, make_project, offset, code):
+        project = _to_maintenance(company, make_project(type_code="system_integration"))
+        with pytest.raises(ApplicationError) as exc:
+            services.project_record_final_acceptance(
+                actor=company.pm,
+                project=project,
+                accepted_on=timezone.localdate() + dt.timedelta(days=offset),
+            )
+        assert exc.value.code == code
+        assert Project.objects.get(pk=project.pk).final_accepted_on is None
+
+    def test_software_projects_take_the_step_instead(self, company, project):
+        with pytest.raises(ApplicationError) as exc:
+            services.project_record_final_acceptance(
+                actor=company.pmo, project=project, accepted_on=timezone.localdate()
+            )
+        assert exc.value.code == "final_acceptance_is_a_step"
+
+    def test_strangers_cannot_record(self, company, make_project):
+        project = _to_maintenance(company, make_project(type_code="system_integration"))
+        with pytest.raises(PermissionDenied):
+            services.project_record_final_acceptance(
+                actor=company.member, project=project, accepted_on=timezone.localdate()
+            )
+
+    def test_r29_keeps_reminding_until_final_acceptance_is_recorded(self, company, make_project):
+        due = timezone.localdate() + dt.timedelta(days=10)
+        project = _to_maintenance(
+            company, make_project(type_code="system_integration", contract_final_acceptance_on=due)
+        )
+        assert run_sweep()["projects.final_acceptance_due"] == 2  # PM and account manager
+        services.project_record_final_acceptance(
+            actor=company.pm, project=project, accepted_on=timezone.localdate()
+        )
+        project.contract_final_acceptance_on = due + dt.timedelta(
+            days=1
+        )  # a new date would remind again…
+        Project.objects.filter(pk=project.pk).update(
+            contract_final_acceptance_on=due + dt.timedelta(days=1)
+        )
+        assert run_sweep()["projects.final_acceptance_due"] == 0  # …but it has been accepted
+
+
+@pytest.mark.django_db
+def test_items_due_drop_dates_whose_event_happened(company, make_project):
+    from epm.projects.selectors import items_due
+
+    today = timezone.localdate()
+    project = make_project(
+        type_code="system_integration",
+        planned_finish=today + dt.timedelta(days=5),
+        contract_initial_acceptance_on=today + dt.timedelta(days=6),
+        contract_final_acceptance_on=today + dt.timedelta(days=7),
+    )
+    labels = lambda: [i.label for i in items_due(company.pm) if i.project == project]  # noqa: E731
+    assert len(labels()) == 3
+    _to_maintenance(company, Project.objects.get(pk=project.pk))
+    assert len(labels()) == 1  # only the final acceptance is still open

@@ -208,7 +208,7 @@ def test_big_project_and_sub_projects_see_each_other_r7(company, make_project, m
     big = make_project(name="智慧校园", is_big_project=True)
     child = make_project(name="一卡通子项目", parent=big, department=company.other)
     sibling = make_project(name="安防子项目", parent=big, department=company.other)
-    outsider = make_project(name="无关项目", department=company.other)
+    make_project(name="无关项目", department=company.other)  # visible to neither
     child_member = make_user("childdev")
     project_member_add(actor=company.pmo, project=child, user=child_member, role="developer")
     big_member = make_user("bigdev")
@@ -216,3 +216,48 @@ def test_big_project_and_sub_projects_see_each_other_r7(company, make_project, m
 
     assert set(visible_projects(child_member)) == {child, big}
     assert set(visible_projects(big_member)) == {big, child, sibling}
+
+
+@pytest.mark.django_db
+def test_final_acceptance_is_recorded_from_the_page_and_the_api(company, make_project):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from epm.core.services import api_token_create
+    from epm.projects.services import project_transition
+
+    project = make_project(type_code="system_integration")
+    for code in [
+        "submit",
+        "approve_initiation",
+        "start_planning",
+        "start_execution",
+        "start_trial_run",
+        "pass_initial_acceptance",
+        "start_closure",
+    ]:
+        project = project_transition(actor=company.pmo, project=project, code=code)
+    client = client_for(company.pm)
+    html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'data-testid="record-final-acceptance"' in html
+    # a bad date on the page is a message, nothing changes
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    client.post(reverse("projects:final_acceptance", args=[project.pk]), {"accepted_on": future})
+    assert Project.objects.get(pk=project.pk).final_accepted_on is None
+    # through the API it works
+    _token, secret = api_token_create(user=company.pm, name="t")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").post(
+        f"/api/v1/projects/{project.pk}/final-acceptance",
+        {"accepted_on": timezone.localdate().isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["final_accepted_on"] == timezone.localdate().isoformat()
+    # and a stranger gets 404 for both
+    assert (
+        client_for(company.stranger)
+        .post(reverse("projects:final_acceptance", args=[project.pk]), {"accepted_on": future})
+        .status_code
+        == 404
+    )
