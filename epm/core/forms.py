@@ -14,12 +14,13 @@ from .calendar_services import PUBLISHABLE_YEARS
 from .errors import ApplicationError, NotFound, PermissionDenied
 from .models import Department, Language, OrgRole, User
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # PositiveIntegerField's range on every database Django supports.
 MAX_SORT_ORDER = 2_147_483_647
 
 
-def _style(form: forms.Form) -> None:
+def style_form(form: forms.Form) -> None:
+    """Give every widget its Tabler class (used by the forms of every app)."""
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, (forms.CheckboxSelectMultiple, forms.CheckboxInput)):
@@ -85,7 +86,7 @@ class OrgRolesField(forms.MultipleChoiceField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
-def _people():
+def active_people():
     return User.objects.filter(is_active=True).order_by("department__sort_order", "username")
 
 
@@ -118,7 +119,7 @@ class UserCreateForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.all()
-        _style(self)
+        style_form(self)
 
 
 class UserEditForm(forms.Form):
@@ -150,7 +151,7 @@ class UserEditForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.all()
-        _style(self)
+        style_form(self)
 
 
 class PasswordSetForm(forms.Form):
@@ -158,7 +159,7 @@ class PasswordSetForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_form(self)
 
 
 class DepartmentForm(forms.Form):
@@ -195,15 +196,15 @@ class DepartmentForm(forms.Form):
             del self.fields["code"]
             parents = parents.exclude(pk=department.pk)
         self.fields["parent"].queryset = parents
-        self.fields["head"].queryset = _people()
-        _style(self)
+        self.fields["head"].queryset = active_people()
+        style_form(self)
 
 
 # --- working calendar ------------------------------------------------------------------------
 
 
 class CalendarExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     is_working = forms.TypedChoiceField(
         label=_("The company"),
         choices=[("0", _("rests on this day")), ("1", _("works on this day"))],
@@ -213,7 +214,7 @@ class CalendarExceptionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_form(self)
 
     def clean_date(self):
         # The calendar pages show the years 2000–2100; a day outside them could not be seen.
@@ -238,7 +239,7 @@ class CalendarYearForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_form(self)
 
 
 def run_form(form: forms.Form, call: Callable[[], object]) -> bool:

@@ -5,29 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from epm.core.forms import DATE_INPUT, active_people, style_form
 from epm.core.models import Department, User
 
 from .lifecycle import ACCEPTANCE_STATES, ALL_CODES, GATEABLE, OPTIONAL_PHASES
 from .models import Project, ProjectRole, ProjectType, Status
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _style(form: forms.Form) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.CheckboxSelectMultiple):
-            continue
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
-def _people():
-    return User.objects.filter(is_active=True).order_by("department__sort_order", "username")
 
 
 class ProjectForm(forms.ModelForm):
@@ -54,24 +36,24 @@ class ProjectForm(forms.ModelForm):
             "description",
         ]
         widgets = {
-            "contract_signed_on": DATE,
-            "contract_initial_acceptance_on": DATE,
-            "contract_final_acceptance_on": DATE,
-            "planned_start": DATE,
-            "planned_finish": DATE,
+            "contract_signed_on": DATE_INPUT,
+            "contract_initial_acceptance_on": DATE_INPUT,
+            "contract_final_acceptance_on": DATE_INPUT,
+            "planned_start": DATE_INPUT,
+            "planned_finish": DATE_INPUT,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = Department.objects.all()
-        self.fields["account_manager"].queryset = _people()
-        self.fields["assistant"].queryset = _people()
+        self.fields["account_manager"].queryset = active_people()
+        self.fields["assistant"].queryset = active_people()
         self.fields["parent"].queryset = parents if parents is not None else Project.objects.none()
         self.fields["project_type"].queryset = ProjectType.objects.all()
         if self.instance.pk:
             del self.fields["project_type"]
-        _style(self)
+        style_form(self)
 
     def _post_clean(self):
         # Validation is the service's job (one place for UI and API); skip model validation here.
@@ -84,8 +66,8 @@ class AppointForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pm"].queryset = _people()
-        _style(self)
+        self.fields["pm"].queryset = active_people()
+        style_form(self)
 
 
 class MemberForm(forms.Form):
@@ -94,8 +76,8 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _people()
-        _style(self)
+        self.fields["user"].queryset = active_people()
+        style_form(self)
 
 
 class TransitionForm(forms.Form):
@@ -124,7 +106,7 @@ class LifecycleTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         if gate_labels:
             self.fields["gates"].choices = [(c, gate_labels.get(c, c)) for c in GATEABLE]
-        _style(self)
+        style_form(self)
 
 
 class ProjectFilterForm(forms.Form):
@@ -151,12 +133,12 @@ class ProjectFilterForm(forms.Form):
         self.fields["pm"].choices = [("", _("All PMs"))] + [
             (u.pk, str(u)) for u in User.objects.filter(managed_projects__isnull=False).distinct()
         ]
-        _style(self)
+        style_form(self)
 
 
 class FinalAcceptanceForm(forms.Form):
-    accepted_on = forms.DateField(label=_("Final acceptance passed on"), widget=DATE)
+    accepted_on = forms.DateField(label=_("Final acceptance passed on"), widget=DATE_INPUT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style_form(self)
