@@ -552,7 +552,7 @@ def _walk(project: Project, spec: ProjectSpec, pmo: User) -> Project:
     line = main_line(template)
     destination = spec.suspended_from or spec.state
     for state in line[1 : line.index(destination) + 1]:
-        code = FORWARD[state][0]
+        code = FORWARD[state].code
         transition = transition_by_code(template, code)
         assert transition is not None
         # The PM takes the steps that are theirs; approvals and PMO-only steps go to the PMO.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from .lifecycle import FORWARD, SIDE
+from .lifecycle import STEP_LABELS
 from .models import Project, Status
 
 ACTION_LABELS = {
@@ -15,8 +15,7 @@ ACTION_LABELS = {
     "project.member_remove": _("Member removed"),
     "project.record_final_acceptance": _("Final acceptance recorded"),
     "lifecycle.update": _("Lifecycle template changed"),
-    **{f"project.{code}": label for code, label, _actors, _gated in FORWARD.values()},
-    **{f"project.{t.code}": t.label for t in SIDE},
+    **{f"project.{code}": label for code, label in STEP_LABELS.items()},
 }
 
 

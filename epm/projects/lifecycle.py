@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -78,33 +79,45 @@ class Transition:
 
 _PM_PMO = frozenset({Actor.PM, Actor.PMO})
 
+
 # The forward move into each main-line state, keyed by that state.
-FORWARD: dict[str, tuple[str, Promise, frozenset[Actor], bool]] = {
-    Status.INITIATION_REVIEW: (
+class Step(NamedTuple):
+    """A forward move: its code, its label, who may ask for it, whether a gate may apply."""
+
+    code: str
+    label: Promise
+    actors: frozenset[Actor]
+    gateable: bool
+
+
+FORWARD: dict[str, Step] = {
+    Status.INITIATION_REVIEW: Step(
         "submit",
         _("Submit for initiation review"),
         frozenset({Actor.PM, Actor.ASSISTANT, Actor.PMO}),
         False,
     ),
-    Status.APPROVED: ("approve_initiation", _("Approve initiation"), frozenset({Actor.PMO}), True),
-    Status.PLANNING: ("start_planning", _("Start planning"), _PM_PMO, False),
-    Status.EXECUTING: ("start_execution", _("Start execution"), _PM_PMO, True),
-    Status.TRIAL_RUN: ("start_trial_run", _("Start trial run"), _PM_PMO, False),
-    Status.INITIAL_ACCEPTANCE: (
+    Status.APPROVED: Step(
+        "approve_initiation", _("Approve initiation"), frozenset({Actor.PMO}), True
+    ),
+    Status.PLANNING: Step("start_planning", _("Start planning"), _PM_PMO, False),
+    Status.EXECUTING: Step("start_execution", _("Start execution"), _PM_PMO, True),
+    Status.TRIAL_RUN: Step("start_trial_run", _("Start trial run"), _PM_PMO, False),
+    Status.INITIAL_ACCEPTANCE: Step(
         "pass_initial_acceptance",
         _("Record initial acceptance"),
         _PM_PMO,
         False,
     ),
-    Status.FINAL_ACCEPTANCE: (
+    Status.FINAL_ACCEPTANCE: Step(
         "pass_final_acceptance",
         _("Record final acceptance"),
         _PM_PMO,
         False,
     ),
-    Status.CLOSING: ("start_closure", _("Start closure"), _PM_PMO, False),
-    Status.CLOSED: ("close", _("Close project"), _PM_PMO, True),
-    Status.MAINTENANCE: ("start_maintenance", _("Hand over to maintenance"), _PM_PMO, False),
+    Status.CLOSING: Step("start_closure", _("Start closure"), _PM_PMO, False),
+    Status.CLOSED: Step("close", _("Close project"), _PM_PMO, True),
+    Status.MAINTENANCE: Step("start_maintenance", _("Hand over to maintenance"), _PM_PMO, False),
 }
 
 SIDE = (
@@ -149,10 +162,14 @@ SIDE = (
 )
 
 GATEABLE = tuple(
-    [code for code, _label, _actors, gateable in FORWARD.values() if gateable]
-    + [t.code for t in SIDE if t.gateable]
+    [step.code for step in FORWARD.values() if step.gateable] + [t.code for t in SIDE if t.gateable]
 )
-ALL_CODES = tuple([spec[0] for spec in FORWARD.values()] + [t.code for t in SIDE])
+ALL_CODES = tuple([step.code for step in FORWARD.values()] + [t.code for t in SIDE])
+# Every transition's label by code, whichever project type it belongs to.
+STEP_LABELS: dict[str, Promise] = {
+    **{step.code: step.label for step in FORWARD.values()},
+    **{t.code: t.label for t in SIDE},
+}
 
 
 def main_line(template: LifecycleTemplate) -> list[str]:

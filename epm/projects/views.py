@@ -22,7 +22,7 @@ from .forms import (
     ProjectForm,
     TransitionForm,
 )
-from .lifecycle import FORWARD, SIDE, final_acceptance_after_closure, labelled, main_line
+from .lifecycle import STEP_LABELS, final_acceptance_after_closure, labelled, main_line
 from .models import LifecycleTemplate, ProjectType
 from .rules import access_project
 
@@ -223,9 +223,7 @@ def member_remove(request, project_id: int, membership_id: int):
 
 
 def _gate_labels() -> dict[str, str]:
-    labels = {code: str(label) for code, label, _a, _g in FORWARD.values()}
-    labels.update({t.code: str(t.label) for t in SIDE})
-    return labels
+    return {code: str(label) for code, label in STEP_LABELS.items()}
 
 
 @login_required
