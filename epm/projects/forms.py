@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from epm.core.forms import DATE_INPUT, active_people, style_form
+from epm.core.forms import DATE_INPUT, Checkboxes, active_people, style_form
 from epm.core.models import Department, User
 
 from .lifecycle import ACCEPTANCE_STATES, ALL_CODES, GATEABLE, OPTIONAL_PHASES
@@ -89,7 +89,7 @@ class LifecycleTemplateForm(forms.Form):
     phases = forms.MultipleChoiceField(
         label=_("Optional phases"),
         choices=[(s.value, s.label) for s in OPTIONAL_PHASES],
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
         required=False,
     )
     closure_after = forms.ChoiceField(
@@ -98,7 +98,7 @@ class LifecycleTemplateForm(forms.Form):
     gates = forms.MultipleChoiceField(
         label=_("Steps that need an approval"),
         choices=[(code, code) for code in GATEABLE],
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checkboxes,
         required=False,
     )
 

@@ -100,3 +100,12 @@ class TestPages:
         secret = response.context["secret"]
         assert secret and secret in response.content.decode()
         assert secret not in client.get(reverse("core:tokens")).content.decode()
+
+
+def test_money_filter_groups_thousands_and_keeps_cents():
+    from decimal import Decimal
+
+    from epm.core.templatetags.epm import money
+
+    assert money(Decimal("2180000.5")) == "¥2,180,000.50"
+    assert money(None) == "—"
