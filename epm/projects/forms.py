@@ -110,7 +110,12 @@ class LifecycleTemplateForm(forms.Form):
 
 
 class ProjectFilterForm(forms.Form):
-    text = forms.CharField(label=_("Search"), required=False, max_length=100)
+    text = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Name, number, customer or contract")}),
+    )
     status = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All states")), *Status.choices]
     )
