@@ -471,7 +471,7 @@ def project_record_final_acceptance(
         )
     if project.final_accepted_on is not None:
         raise ApplicationError(
-            _("Final acceptance was already recorded on %(d)s.")
+            _("Final acceptance was already recorded (passed on %(d)s).")
             % {"d": project.final_accepted_on.isoformat()},
             "already_recorded",
         )
