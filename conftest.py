@@ -111,3 +111,19 @@ def reference_data(transactional_db):
         "epm.projects.migrations.0002_project_types",
     ):
         importlib.import_module(module).create(apps, None)
+
+
+@pytest.fixture
+def walk(company):
+    """Move a project along transitions, by default as the PMO administrator:
+    `walk(project, "submit", "approve_initiation")`."""
+    from epm.projects.services import project_transition
+
+    def go(project, *codes, actor=None, reason="因客户原因"):
+        for code in codes:
+            project = project_transition(
+                actor=actor or company.pmo, project=project, code=code, reason=reason
+            )
+        return project
+
+    return go

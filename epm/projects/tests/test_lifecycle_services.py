@@ -12,14 +12,6 @@ from epm.projects.lifecycle import main_line, transitions_for
 from epm.projects.models import LifecycleTemplate, Project, Status
 
 
-def _walk(project, actor, *codes, reason="因客户原因"):
-    for code in codes:
-        project = services.project_transition(
-            actor=actor, project=project, code=code, reason=reason
-        )
-    return project
-
-
 @pytest.mark.django_db
 class TestMainLine:
     def test_software_walks_every_state_to_maintenance(
@@ -53,11 +45,10 @@ class TestMainLine:
         assert len(transitions) == len(codes)
         assert Project.objects.get(pk=project.pk).status == Status.MAINTENANCE
 
-    def test_system_integration_closes_after_initial_acceptance(self, company, make_project):
+    def test_system_integration_closes_after_initial_acceptance(self, company, walk, make_project):
         project = make_project(type_code="system_integration")
-        project = _walk(
+        project = walk(
             project,
-            company.pmo,
             "submit",
             "approve_initiation",
             "start_planning",
@@ -68,11 +59,10 @@ class TestMainLine:
         )
         assert project.status == Status.CLOSING
 
-    def test_it_service_skips_trial_run_and_initial_acceptance(self, company, make_project):
+    def test_it_service_skips_trial_run_and_initial_acceptance(self, company, walk, make_project):
         project = make_project(type_code="it_service")
-        project = _walk(
+        project = walk(
             project,
-            company.pmo,
             "submit",
             "approve_initiation",
             "start_planning",
@@ -122,14 +112,14 @@ class TestGuards:
             services.project_submit(actor=company.pmo, project=project)
         assert exc.value.code == "pm_required"
 
-    def test_suspend_needs_reason(self, company, project):
-        project = _walk(project, company.pmo, "submit", "approve_initiation")
+    def test_suspend_needs_reason(self, company, walk, project):
+        project = walk(project, "submit", "approve_initiation")
         with pytest.raises(ApplicationError) as exc:
             services.project_suspend(actor=company.pmo, project=project, reason="  ")
         assert exc.value.code == "reason_required"
 
-    def test_suspend_and_resume_return_to_the_same_state(self, company, project):
-        project = _walk(project, company.pmo, "submit", "approve_initiation", "start_planning")
+    def test_suspend_and_resume_return_to_the_same_state(self, company, walk, project):
+        project = walk(project, "submit", "approve_initiation", "start_planning")
         project = services.project_suspend(
             actor=company.pmo, project=project, reason="客户资金未到位"
         )
@@ -158,8 +148,8 @@ class TestPermissions:
                 actor=company.pm, project=project, code="approve_initiation"
             )
 
-    def test_gated_step_requested_by_pm_says_approval_is_needed(self, company, project):
-        project = _walk(project, company.pmo, "submit", "approve_initiation", "start_planning")
+    def test_gated_step_requested_by_pm_says_approval_is_needed(self, company, walk, project):
+        project = walk(project, "submit", "approve_initiation", "start_planning")
         with pytest.raises(PermissionDenied) as exc:
             services.project_transition(actor=company.pm, project=project, code="start_execution")
         assert exc.value.code == "approval_required"
@@ -236,10 +226,9 @@ class TestTemplates:
                 gates=template.gates,
             )
 
-    def test_project_in_a_switched_off_phase_is_not_stranded(self, company, project):
-        project = _walk(
+    def test_project_in_a_switched_off_phase_is_not_stranded(self, company, walk, project):
+        project = walk(
             project,
-            company.pmo,
             "submit",
             "approve_initiation",
             "start_planning",

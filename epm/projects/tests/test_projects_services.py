@@ -213,29 +213,26 @@ class TestAppointment:
         assert Project.objects.get(pk=project.pk).number is None
 
 
-def _to_maintenance(company, project):
-    for code in [
-        "submit",
-        "approve_initiation",
-        "start_planning",
-        "start_execution",
-        "start_trial_run",
-        "pass_initial_acceptance",
-        "start_closure",
-        "close",
-        "start_maintenance",
-    ]:
-        project = services.project_transition(actor=company.pmo, project=project, code=code)
-    return project
+SI_TO_MAINTENANCE = (
+    "submit",
+    "approve_initiation",
+    "start_planning",
+    "start_execution",
+    "start_trial_run",
+    "pass_initial_acceptance",
+    "start_closure",
+    "close",
+    "start_maintenance",
+)
 
 
 @pytest.mark.django_db
 class TestFinalAcceptanceAfterClosure:
     def test_system_integration_records_final_acceptance_in_maintenance(
-        self, company, make_project
+        self, company, walk, make_project
     ):
         # given a system-integration project that closed after initial acceptance
-        project = _to_maintenance(company, make_project(type_code="system_integration"))
+        project = walk(make_project(type_code="system_integration"), *SI_TO_MAINTENANCE)
         assert project.initial_accepted_on == timezone.localdate()
         # when its PM records the final acceptance
         day = timezone.localdate()
@@ -254,8 +251,8 @@ class TestFinalAcceptanceAfterClosure:
     @pytest.mark.parametrize(
         ("offset", "code"), [(1, "future_date"), (-400, "before_initial_acceptance")]
     )
-    def test_bad_dates_are_refused(self, company, make_project, offset, code):
-        project = _to_maintenance(company, make_project(type_code="system_integration"))
+    def test_bad_dates_are_refused(self, company, walk, make_project, offset, code):
+        project = walk(make_project(type_code="system_integration"), *SI_TO_MAINTENANCE)
         with pytest.raises(ApplicationError) as exc:
             services.project_record_final_acceptance(
                 actor=company.pm,
@@ -272,17 +269,20 @@ class TestFinalAcceptanceAfterClosure:
             )
         assert exc.value.code == "final_acceptance_is_a_step"
 
-    def test_strangers_cannot_record(self, company, make_project):
-        project = _to_maintenance(company, make_project(type_code="system_integration"))
+    def test_strangers_cannot_record(self, company, walk, make_project):
+        project = walk(make_project(type_code="system_integration"), *SI_TO_MAINTENANCE)
         with pytest.raises(PermissionDenied):
             services.project_record_final_acceptance(
                 actor=company.member, project=project, accepted_on=timezone.localdate()
             )
 
-    def test_r29_keeps_reminding_until_final_acceptance_is_recorded(self, company, make_project):
+    def test_r29_keeps_reminding_until_final_acceptance_is_recorded(
+        self, company, walk, make_project
+    ):
         due = timezone.localdate() + dt.timedelta(days=10)
-        project = _to_maintenance(
-            company, make_project(type_code="system_integration", contract_final_acceptance_on=due)
+        project = walk(
+            make_project(type_code="system_integration", contract_final_acceptance_on=due),
+            *SI_TO_MAINTENANCE,
         )
         assert run_sweep()["projects.final_acceptance_due"] == 2  # PM and account manager
         services.project_record_final_acceptance(
@@ -298,7 +298,7 @@ class TestFinalAcceptanceAfterClosure:
 
 
 @pytest.mark.django_db
-def test_items_due_drop_dates_whose_event_happened(company, make_project):
+def test_items_due_drop_dates_whose_event_happened(company, walk, make_project):
     from epm.projects.selectors import items_due
 
     today = timezone.localdate()
@@ -310,5 +310,5 @@ def test_items_due_drop_dates_whose_event_happened(company, make_project):
     )
     labels = lambda: [i.label for i in items_due(company.pm) if i.project == project]  # noqa: E731
     assert len(labels()) == 3
-    _to_maintenance(company, Project.objects.get(pk=project.pk))
+    walk(Project.objects.get(pk=project.pk), *SI_TO_MAINTENANCE)
     assert len(labels()) == 1  # only the final acceptance is still open

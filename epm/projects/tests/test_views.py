@@ -219,25 +219,16 @@ def test_big_project_and_sub_projects_see_each_other_r7(company, make_project, m
 
 
 @pytest.mark.django_db
-def test_final_acceptance_is_recorded_from_the_page_and_the_api(company, make_project):
+def test_final_acceptance_is_recorded_from_the_page_and_the_api(company, walk, make_project):
     import datetime as dt
 
     from django.utils import timezone
 
     from epm.core.services import api_token_create
-    from epm.projects.services import project_transition
+    from epm.projects.tests.test_projects_services import SI_TO_MAINTENANCE
 
     project = make_project(type_code="system_integration")
-    for code in [
-        "submit",
-        "approve_initiation",
-        "start_planning",
-        "start_execution",
-        "start_trial_run",
-        "pass_initial_acceptance",
-        "start_closure",
-    ]:
-        project = project_transition(actor=company.pmo, project=project, code=code)
+    project = walk(project, *SI_TO_MAINTENANCE[:-2])  # closing
     client = client_for(company.pm)
     html = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert 'data-testid="record-final-acceptance"' in html
