@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from . import calendar_services, notifications, selectors, services
 from .errors import ApplicationError, PermissionDenied
 from .models import Department, User
-from .rules import can_manage_org
+from .rules import require_org_admin
 from .schemas import (
     CalendarExceptionIn,
     CalendarExceptionOut,
@@ -147,39 +147,36 @@ def department_detail(request, department_id: int):
     return selectors.access_department(request.auth, department_id)
 
 
-# --- organisation administration (org admins: `rules.can_manage_org`) ---------------------------
+# --- organisation administration: the guard runs before the body is read, so a non-admin
+# gets 403 whatever they send
 
 
-def _require_org_admin(user) -> None:
-    """Refuse before looking at the body, so a non-admin gets 403 whatever they send."""
-    if not can_manage_org(user):
-        raise PermissionDenied()
-
-
-def _department(department_id: int | None) -> Department | None:
-    """A department named in a request body: an unknown id is bad input (400), not a 404."""
-    if department_id is None:
+def resolve(model, pk: int | None, *, field: str, code: str = "invalid_reference"):
+    """An object a request body refers to by id: an unknown id is bad input (400) naming the
+    field, not a 404 (the URL was fine) and never a 500."""
+    if pk is None:
         return None
-    department = selectors.department_list().filter(pk=department_id).first()
-    if department is None:
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
         raise ApplicationError(
-            _("There is no department %(id)d.") % {"id": department_id}, "invalid_department"
+            _("%(field)s %(id)s does not exist.") % {"field": field, "id": pk},
+            code,
+            detail={"field": field},
         )
-    return department
+    return obj
 
 
-def _person(user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    user = selectors.user_list(active=None).filter(pk=user_id).first()
-    if user is None:
-        raise ApplicationError(_("There is no user %(id)d.") % {"id": user_id}, "invalid_user")
-    return user
+def _department(department_id: int | None, field: str = "department") -> Department | None:
+    return resolve(Department, department_id, field=field, code="invalid_department")
+
+
+def _person(user_id: int | None, field: str = "head") -> User | None:
+    return resolve(User, user_id, field=field, code="invalid_user")
 
 
 @router.post("/users", response={201: UserOut}, tags=["organisation"])
 def user_create(request, payload: UserCreateIn):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     fields = payload.dict()
     fields["department"] = _department(fields["department"])
     user = services.user_create(actor=request.auth, **fields)
@@ -188,7 +185,7 @@ def user_create(request, payload: UserCreateIn):
 
 @router.patch("/users/{user_id}", response=UserOut, tags=["organisation"])
 def user_update(request, user_id: ObjectId, payload: UserUpdateIn):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     user = selectors.access_user(request.auth, user_id)
     fields = payload.dict(exclude_unset=True)
     if "department" in fields:
@@ -199,7 +196,7 @@ def user_update(request, user_id: ObjectId, payload: UserUpdateIn):
 
 @router.put("/users/{user_id}/roles", response=UserOut, tags=["organisation"])
 def user_set_roles(request, user_id: ObjectId, payload: RolesIn):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     user = selectors.access_user(request.auth, user_id)
     services.user_set_roles(actor=request.auth, user=user, roles=payload.roles)
     return selectors.access_user(request.auth, user_id)
@@ -207,9 +204,9 @@ def user_set_roles(request, user_id: ObjectId, payload: RolesIn):
 
 @router.post("/departments", response={201: DepartmentOut}, tags=["organisation"])
 def department_create(request, payload: DepartmentCreateIn):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     fields = payload.dict()
-    fields["parent"] = _department(fields["parent"])
+    fields["parent"] = _department(fields["parent"], "parent")
     fields["head"] = _person(fields["head"])
     department = services.department_create(actor=request.auth, **fields)
     return Status(201, selectors.access_department(request.auth, department.pk))
@@ -217,11 +214,11 @@ def department_create(request, payload: DepartmentCreateIn):
 
 @router.patch("/departments/{department_id}", response=DepartmentOut, tags=["organisation"])
 def department_update(request, department_id: ObjectId, payload: DepartmentUpdateIn):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     department = selectors.access_department(request.auth, department_id)
     fields = payload.dict(exclude_unset=True)
     if "parent" in fields:
-        fields["parent"] = _department(fields["parent"])
+        fields["parent"] = _department(fields["parent"], "parent")
     if "head" in fields:
         fields["head"] = _person(fields["head"])
     services.department_update(actor=request.auth, department=department, **fields)
@@ -272,7 +269,7 @@ def calendar_year(request, year: int):
 @router.post("/calendar/exceptions", response=CalendarExceptionOut, tags=["calendar"])
 def calendar_exception_set(request, payload: CalendarExceptionIn):
     """Make a day a working day or a day off for the company, whatever the statute says."""
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     return calendar_services.calendar_exception_set(
         actor=request.auth, calendar=calendar, **payload.dict()
@@ -281,7 +278,7 @@ def calendar_exception_set(request, payload: CalendarExceptionIn):
 
 @router.delete("/calendar/exceptions/{date}", response={204: None}, tags=["calendar"])
 def calendar_exception_remove(request, date: dt.date):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     calendar_services.calendar_exception_remove(actor=request.auth, calendar=calendar, date=date)
     return Status(204, None)
@@ -290,7 +287,7 @@ def calendar_exception_remove(request, date: dt.date):
 @router.post("/calendar/years", response={201: CalendarYearOut}, tags=["calendar"])
 def calendar_year_publish(request, payload: CalendarYearIn):
     """Publish a year the statutory calendar does not have yet (enter its exceptions first)."""
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     year = calendar_services.calendar_year_publish(
         actor=request.auth, calendar=calendar, **payload.dict()
@@ -300,7 +297,7 @@ def calendar_year_publish(request, payload: CalendarYearIn):
 
 @router.delete("/calendar/years/{int:year}", response={204: None}, tags=["calendar"])
 def calendar_year_unpublish(request, year: int):
-    _require_org_admin(request.auth)
+    require_org_admin(request.auth)
     calendar = selectors.access_company_calendar(request.auth)
     calendar_services.calendar_year_unpublish(actor=request.auth, calendar=calendar, year=year)
     return Status(204, None)

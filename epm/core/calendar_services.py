@@ -12,19 +12,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .audit import audit_record, diff, scope_of
-from .errors import ApplicationError, NotFound, PermissionDenied
+from .errors import ApplicationError, NotFound
 from .models import User
 from .models.calendars import CalendarException, CalendarYear, CompanyCalendar
-from .rules import can_manage_org
+from .rules import require_org_admin
 
 NOTE_MAX_LENGTH = 200
 # Years a published calendar may be for: the package starts at 2004; further out is a typo.
 PUBLISHABLE_YEARS = range(2000, 2101)
-
-
-def _require_calendar_admin(actor: User) -> None:
-    if not can_manage_org(actor):
-        raise PermissionDenied()
 
 
 def _clean_note(note: str) -> str:
@@ -57,7 +52,7 @@ def calendar_exception_set(
 
     Setting the same values again changes nothing and records nothing.
     """
-    _require_calendar_admin(actor)
+    require_org_admin(actor)
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         raise ApplicationError(_("A valid date is required."), "invalid_date")
     note = _clean_note(note)
@@ -88,7 +83,7 @@ def calendar_exception_set(
 @transaction.atomic
 def calendar_exception_remove(*, actor: User, calendar: CompanyCalendar, date: dt.date) -> None:
     """Let the statutory calendar decide `date` again."""
-    _require_calendar_admin(actor)
+    require_org_admin(actor)
     calendar = _lock(calendar)
     exception = CalendarException.objects.filter(calendar=calendar, date=date).first()
     if exception is None:
@@ -116,7 +111,7 @@ def calendar_year_publish(
     Needed only for years `chinesecalendar` does not cover yet; until then such dates raise
     `CalendarCoverageError`. Enter the exceptions first, then publish.
     """
-    _require_calendar_admin(actor)
+    require_org_admin(actor)
     if not isinstance(year, int) or year not in PUBLISHABLE_YEARS:
         raise ApplicationError(_("Please give a year between 2000 and 2100."), "invalid_year")
     note = _clean_note(note)
@@ -142,7 +137,7 @@ def calendar_year_publish(
 @transaction.atomic
 def calendar_year_unpublish(*, actor: User, calendar: CompanyCalendar, year: int) -> None:
     """Withdraw a published year (its exceptions stay)."""
-    _require_calendar_admin(actor)
+    require_org_admin(actor)
     calendar = _lock(calendar)
     published = CalendarYear.objects.filter(calendar=calendar, year=year).first()
     if published is None:

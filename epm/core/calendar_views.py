@@ -15,8 +15,7 @@ from django.views.decorators.http import require_POST
 from . import calendar_services, selectors
 from .errors import ApplicationError, NotFound
 from .forms import CalendarDateForm, CalendarExceptionForm, CalendarYearForm, run_form
-from .rules import can_manage_org
-from .views import require_org_admin
+from .rules import can_manage_org, require_org_admin
 from .workcalendar import CalendarCoverageError
 
 

@@ -13,3 +13,11 @@ def can_manage_org(user) -> bool:
         and user.is_active
         and (user.is_superuser or user.has_org_role(OrgRole.SYSTEM_ADMIN, OrgRole.PMO_ADMIN))
     )
+
+
+def require_org_admin(user) -> None:
+    """The guard every page, endpoint and service of organisation administration starts with."""
+    from .errors import PermissionDenied
+
+    if not can_manage_org(user):
+        raise PermissionDenied()

@@ -17,16 +17,11 @@ from django.utils.translation import gettext as _
 from .audit import audit_record, diff, snapshot
 from .errors import ApplicationError, NotFound, PermissionDenied
 from .models import ApiToken, Department, Language, OrgRole, OrgRoleAssignment, User
-from .rules import can_manage_org
+from .rules import require_org_admin
 
 USER_FIELDS = ["display_name", "email", "phone", "employee_no", "department", "is_active"]
 DEPARTMENT_FIELDS = ["name", "parent", "head", "sort_order"]
 TOKEN_PREFIX = "epm_"
-
-
-def _require_org_admin(actor: User) -> None:
-    if not can_manage_org(actor):
-        raise PermissionDenied()
 
 
 def _is_system_admin(user: User) -> bool:
@@ -36,7 +31,7 @@ def _is_system_admin(user: User) -> bool:
 def _require_may_manage(actor: User, target: User) -> None:
     """A PMO administrator keeps people; only system administrators keep system administrators,
     and only superusers keep superusers (no one takes over an account stronger than their own)."""
-    _require_org_admin(actor)
+    require_org_admin(actor)
     if target.is_superuser and not actor.is_superuser:
         raise PermissionDenied()
     if OrgRole.SYSTEM_ADMIN in target.org_roles() and not _is_system_admin(actor):
@@ -87,7 +82,7 @@ def user_create(
     """Create a user. `actor=None` is the command line (createsuperuser, demo)."""
     roles = set(roles)
     if actor is not None:
-        _require_org_admin(actor)
+        require_org_admin(actor)
         _require_may_grant(actor, roles)
     username = username.strip()
     if not username:
@@ -228,7 +223,7 @@ def department_create(
     sort_order: int = 0,
 ) -> Department:
     if actor is not None:
-        _require_org_admin(actor)
+        require_org_admin(actor)
     if not code.strip() or not name.strip():
         raise ApplicationError(_("A department needs a code and a name."), "department_required")
     if Department.objects.filter(code=code).exists():
@@ -249,7 +244,7 @@ def department_create(
 
 @transaction.atomic
 def department_update(*, actor: User, department: Department, **fields) -> Department:
-    _require_org_admin(actor)
+    require_org_admin(actor)
     unknown = set(fields) - set(DEPARTMENT_FIELDS)
     if unknown:
         raise ApplicationError(_("These fields cannot be changed here."), "invalid_field")

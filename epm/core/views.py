@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import notifications, selectors, services
-from .errors import ApplicationError, PermissionDenied
+from .errors import ApplicationError
 from .forms import (
     DepartmentForm,
     LoginForm,
@@ -27,14 +27,9 @@ from .forms import (
     run_form,
 )
 from .models import Language
-from .rules import can_manage_org
+from .rules import can_manage_org, require_org_admin
 
 HOME_INBOX_SIZE = 8
-
-
-def require_org_admin(user) -> None:
-    if not can_manage_org(user):
-        raise PermissionDenied()
 
 
 def _form_page(request, form: forms.Form, *, title: str, cancel: str, **context):

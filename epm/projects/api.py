@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from epm.core.api import PageQuery, paginate
+from epm.core.api import PageQuery, paginate, resolve
 from epm.core.errors import ApplicationError
 from epm.core.models import Department, User
 
@@ -30,28 +30,14 @@ from .schemas import (
 router = Router(tags=["projects"])
 
 
-def _resolve(model, pk: int | None, label: str):
-    """A referenced object by id, or a clear 400 naming the field (never a 500)."""
-    if pk is None:
-        return None
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise ApplicationError(
-            _("%(field)s %(id)s does not exist.") % {"field": label, "id": pk},
-            "invalid_reference",
-            detail={"field": label},
-        )
-    return obj
-
-
 def _fields(payload, user) -> dict:
     data = payload.dict(exclude_unset=True)
     out = {}
     for key, value in data.items():
         if key == "department_id":
-            out["department"] = _resolve(Department, value, "department_id")
+            out["department"] = resolve(Department, value, field="department_id")
         elif key in {"account_manager_id", "assistant_id"}:
-            out[key.removesuffix("_id")] = _resolve(User, value, key)
+            out[key.removesuffix("_id")] = resolve(User, value, field=key)
         elif key == "parent_id":
             out["parent"] = access_project(user, value) if value is not None else None
         elif key == "project_type":
@@ -113,7 +99,7 @@ def project_update(request, project_id: int, payload: ProjectUpdateIn):
 @router.post("/{project_id}/appoint-pm", response=ProjectDetailOut)
 def project_appoint_pm(request, project_id: int, payload: AppointIn):
     project = access_project(request.auth, project_id)
-    pm = _resolve(User, payload.pm_id, "pm_id")
+    pm = resolve(User, payload.pm_id, field="pm_id")
     services.project_appoint_pm(
         actor=request.auth, project=project, pm=pm, short_name=payload.short_name
     )
@@ -133,7 +119,7 @@ def project_record_final_acceptance(request, project_id: int, payload: FinalAcce
 @router.post("/{project_id}/members", response={201: MemberOut})
 def member_add(request, project_id: int, payload: MemberIn):
     project = access_project(request.auth, project_id)
-    user = _resolve(User, payload.user_id, "user_id")
+    user = resolve(User, payload.user_id, field="user_id")
     membership = services.project_member_add(
         actor=request.auth, project=project, user=user, role=payload.role
     )
