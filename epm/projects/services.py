@@ -421,11 +421,10 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
     fields = ["status", "suspended_from", "status_changed_at", "updated_at"]
     if transition.code == "resume":
         target = project.suspended_from or Status.EXECUTING
-        project.suspended_from = ""
     else:
         target = transition.target
-        if target == Status.SUSPENDED:
-            project.suspended_from = before
+    # Only a suspended project remembers where it came from.
+    project.suspended_from = before if target == Status.SUSPENDED else ""
     accepted_field = ACCEPTED_ON.get(target)
     if accepted_field:
         setattr(project, accepted_field, company_today())

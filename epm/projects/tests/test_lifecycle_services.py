@@ -270,3 +270,11 @@ def test_each_recipient_reads_the_notification_in_their_language(
     )
     assert titles["pm"].endswith("提交立项评审")
     assert titles["am"].endswith("Submit for initiation review")
+
+
+@pytest.mark.django_db
+def test_cancelling_a_suspended_project_forgets_where_it_was(company, walk, project):
+    project = walk(project, "submit", "approve_initiation", "suspend")
+    assert project.suspended_from == Status.APPROVED
+    project = walk(project, "cancel")
+    assert (project.status, project.suspended_from) == (Status.CANCELLED, "")
