@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPM := $(BIN)/epm
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-sqlite test-postgres lint format bench clean
+.PHONY: setup run test test-sqlite test-postgres lint typecheck format clean
 
 setup: $(VENV)/.installed epm/static/vendor/.installed
 	@$(EPM) migrate --noinput -v0
@@ -31,6 +31,7 @@ run: setup
 	$(EPM) serve
 
 test: setup
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$EPM_TEST_POSTGRES_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -48,7 +49,7 @@ test-postgres:
 	@echo "== tests on PostgreSQL ($$EPM_TEST_POSTGRES_URL)"
 	EPM_TEST_DATABASE_URL="$$EPM_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
 
-lint:
+lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -58,3 +59,11 @@ format:
 
 clean:
 	rm -rf $(VENV) node_modules epm/static/vendor staticfiles
+
+# Types of the domain code (services, selectors, rules, the calendar and lifecycle, approvals).
+TYPED := epm/core/services.py epm/core/calendar_services.py epm/core/selectors.py \
+	epm/core/rules.py epm/core/workcalendar.py epm/core/notifications.py epm/core/audit.py \
+	epm/projects/services.py epm/projects/selectors.py epm/projects/rules.py \
+	epm/projects/lifecycle.py epm/projects/gates.py epm/projects/sweeps.py epm/approvals
+typecheck:
+	$(BIN)/mypy $(TYPED)

@@ -7,6 +7,7 @@ runs on a laptop with SQLite and behind a load balancer with PostgreSQL and Redi
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import dj_email_url
@@ -105,11 +106,13 @@ SQLITE_OPTIONS = {
 }
 
 
-def _database(url: str | None) -> dict:
+def _database(url: str | None) -> dict[str, Any]:
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'epm.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config

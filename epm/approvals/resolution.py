@@ -80,7 +80,7 @@ class ApproverRule:
         if not isinstance(data, Mapping):
             raise _invalid(_("An approver rule must be an object."))
         try:
-            kind = RuleKind(data.get("kind"))
+            kind = RuleKind(str(data.get("kind")))
         except ValueError:
             raise _invalid(_("Unknown approver rule: %(k)s") % {"k": data.get("kind")}) from None
         if kind == RuleKind.PROJECT_ROLE:
@@ -133,7 +133,7 @@ def resolve_approvers(rule: ApproverRule, *, project: Project, submitter: User) 
     """The active users the rule names for this project and submitter; never empty."""
     if rule.kind == RuleKind.PROJECT_ROLE:
         if rule.role == ProjectRoleName.BIG_PROJECT_MANAGER:
-            if project.parent_id is None:
+            if project.parent is None:
                 raise _nobody(
                     rule, _("%(p)s is not a sub-project of a big project.") % {"p": project}
                 )

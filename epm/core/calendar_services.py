@@ -59,7 +59,7 @@ def calendar_exception_set(
     calendar = _lock(calendar)
     exception = CalendarException.objects.filter(calendar=calendar, date=date).first()
     if exception is None:
-        before = {"is_working": None, "note": None}
+        before: dict[str, bool | str | None] = {"is_working": None, "note": None}
         exception = CalendarException.objects.create(
             calendar=calendar, date=date, is_working=bool(is_working), note=note
         )

@@ -7,6 +7,7 @@ delivered once, enforced by a unique constraint rather than a check-then-insert.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -58,9 +59,7 @@ def notify(
             continue  # already delivered by an earlier run
         created.append(note)
         if email and user.email:
-            transaction.on_commit(
-                lambda pk=note.pk: send_notification_email.enqueue(notification_id=pk)
-            )
+            transaction.on_commit(partial(send_notification_email.enqueue, notification_id=note.pk))
     return created
 
 

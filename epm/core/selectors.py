@@ -101,11 +101,12 @@ def department_head(department: Department, *, levels_up: int = 0) -> User:
         )
     # Read the head afresh: an approval resolves it now, not when the department was loaded.
     target = Department.objects.select_related("head").get(pk=lineage[levels_up].pk)
-    if target.head_id is None or not target.head.is_active:
+    head = target.head
+    if head is None or not head.is_active:
         raise ApplicationError(
             _("%(dept)s has no active department head.") % {"dept": target}, "no_department_head"
         )
-    return target.head
+    return head
 
 
 def head_of_user(user: User, *, levels_up: int = 0) -> User:

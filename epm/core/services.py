@@ -172,7 +172,7 @@ def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
     OrgRoleAssignment.objects.bulk_create(
         [OrgRoleAssignment(user=user, role=r) for r in sorted(roles - before)]
     )
-    user._org_roles_cache = None
+    user.forget_org_roles()
     if before != roles:
         audit_record(
             actor=actor,

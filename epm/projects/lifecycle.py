@@ -180,7 +180,7 @@ def main_line(template: LifecycleTemplate) -> list[str]:
     """
     enabled = set(template.phases)
     cut = MAIN_LINE.index(template.closure_after)
-    states = []
+    states: list[str] = []
     for index, state in enumerate(MAIN_LINE):
         if state in OPTIONAL_PHASES and state not in enabled:
             continue
@@ -235,14 +235,14 @@ def transition_by_code(template: LifecycleTemplate, code: str) -> Transition | N
 
 def template_problems(*, phases: list[str], closure_after: str, gates: list[str]) -> list[str]:
     """Why a template is unusable, as translated sentences (empty when it is fine)."""
-    problems = []
+    problems: list[str] = []
     unknown = set(phases) - {s.value for s in OPTIONAL_PHASES}
     if unknown:
         problems.append(_("Unknown phases: %(p)s") % {"p": ", ".join(sorted(unknown))})
     if closure_after not in ACCEPTANCE_STATES:
-        problems.append(_("Closure must start after initial or final acceptance."))
+        problems.append(str(_("Closure must start after initial or final acceptance.")))
     elif closure_after not in phases:
-        problems.append(_("Closure starts after an acceptance phase that is switched off."))
+        problems.append(str(_("Closure starts after an acceptance phase that is switched off.")))
     unknown_gates = set(gates) - set(GATEABLE)
     if unknown_gates:
         problems.append(

@@ -61,7 +61,7 @@ EDITABLE_FIELDS = [
 ]
 AUDITED_FIELDS = ["number", "pm", "status", *EDITABLE_FIELDS]
 # Reaching these states records the date the acceptance passed.
-ACCEPTED_ON = {
+ACCEPTED_ON: dict[str, str] = {
     Status.INITIAL_ACCEPTANCE: "initial_accepted_on",
     Status.FINAL_ACCEPTANCE: "final_accepted_on",
 }
@@ -89,7 +89,8 @@ def _money(value: Any) -> Decimal | None:
         raise ApplicationError(_("The contract amount is not a number."), "invalid_amount") from exc
     if not amount.is_finite() or amount < 0:
         raise ApplicationError(_("The contract amount cannot be negative."), "invalid_amount")
-    if amount.as_tuple().exponent < -2:
+    exponent = amount.as_tuple().exponent  # an int for finite numbers, checked above
+    if isinstance(exponent, int) and exponent < -2:
         raise ApplicationError(_("The contract amount has at most two decimals."), "invalid_amount")
     if amount >= Decimal("1e14"):
         raise ApplicationError(_("The contract amount is too large."), "invalid_amount")
@@ -120,8 +121,8 @@ def _validate(project: Project) -> None:
             _("Final acceptance cannot be due before initial acceptance."),
             "acceptance_dates_order",
         )
-    if project.parent_id:
-        parent = project.parent
+    parent = project.parent if project.parent_id else None
+    if parent is not None:
         if project.pk and parent.pk == project.pk:
             raise ApplicationError(_("A project cannot be its own big project."), "parent_self")
         if not parent.is_big_project:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import partial
 
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +21,11 @@ def one_month_before(day: dt.date) -> dt.date:
     """The same day of the previous month, or that month's last day (31 Mar → 28/29 Feb)."""
     year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _reminder_title(params: dict[str, str]) -> str:
+    """Rendered by `notify` in each recipient's language."""
+    return gettext("%(p)s: contractual final acceptance due on %(d)s") % params
 
 
 @sweep("projects.final_acceptance_due")
@@ -39,16 +45,14 @@ def remind_final_acceptance_due(now: dt.datetime) -> int:
     sent = 0
     for project in projects:
         due = project.contract_final_acceptance_on
-        if today < one_month_before(due):
+        if due is None or today < one_month_before(due):
             continue
+        title = partial(_reminder_title, {"p": str(project), "d": due.isoformat()})
         sent += len(
             notify(
                 recipients=[project.pm, project.account_manager],
                 kind="project.final_acceptance_due",
-                title=lambda project=project, due=due: (
-                    gettext("%(p)s: contractual final acceptance due on %(d)s")
-                    % {"p": project, "d": due.isoformat()}
-                ),
+                title=title,
                 body=_("Prepare the final acceptance application in time (R29)."),
                 url=reverse("projects:detail", args=[project.pk]),
                 dedupe_key=f"r29:{project.pk}:{due.isoformat()}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -99,8 +99,6 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
 
-    objects = UserManager()
-
     class Meta:
         ordering = ["username"]
         verbose_name = _("user")
@@ -120,6 +118,10 @@ class User(AbstractUser):
             cached = frozenset(self.role_assignments.values_list("role", flat=True))
             self._org_roles_cache = cached
         return cached
+
+    def forget_org_roles(self) -> None:
+        """Drop the cached roles after they changed."""
+        self.__dict__.pop("_org_roles_cache", None)
 
     def has_org_role(self, *roles: str) -> bool:
         return bool(self.org_roles() & set(roles))
