@@ -64,6 +64,9 @@ clean:
 TYPED := epm/core/services.py epm/core/calendar_services.py epm/core/selectors.py \
 	epm/core/rules.py epm/core/workcalendar.py epm/core/notifications.py epm/core/audit.py \
 	epm/projects/services.py epm/projects/selectors.py epm/projects/rules.py \
-	epm/projects/lifecycle.py epm/projects/gates.py epm/projects/sweeps.py epm/approvals
+	epm/projects/lifecycle.py epm/projects/gates.py epm/projects/sweeps.py \
+	epm/projects/approval_subjects.py epm/approvals/models.py epm/approvals/services.py \
+	epm/approvals/selectors.py epm/approvals/rules.py epm/approvals/steps.py \
+	epm/approvals/subjects.py epm/approvals/conditions.py epm/approvals/resolution.py
 typecheck:
 	$(BIN)/mypy $(TYPED)

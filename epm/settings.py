@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ninja",
     "epm.core",
     "epm.projects",
+    "epm.approvals",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EPM_PROJECT_NUMBER_PATTERN = os.environ.get("EPM_PROJECT_NUMBER_PATTERN", "XM{year}{seq:04}")
 EPM_DEFAULT_CALENDAR = os.environ.get("EPM_DEFAULT_CALENDAR", "default")
 EPM_TICK_SECONDS = int(os.environ.get("EPM_TICK_SECONDS", "60"))
+EPM_APPROVAL_URGE_MINUTES = int(os.environ.get("EPM_APPROVAL_URGE_MINUTES", "60"))
 
 LOGGING = {
     "version": 1,

@@ -112,7 +112,10 @@ class ApproverRule:
         if (
             not isinstance(ids, list)
             or not ids
-            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)
+            or len(ids) > 100
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63 for i in ids
+            )
         ):
             raise _invalid(_("Name at least one user."))
         return cls(kind=kind, user_ids=tuple(dict.fromkeys(ids)))
@@ -148,7 +151,7 @@ def resolve_approvers(rule: ApproverRule, *, project: Project, submitter: User) 
         department = project.department if rule.of == HeadOf.PROJECT else submitter.department
         if department is None:
             raise _nobody(rule, _("%(user)s belongs to no department.") % {"user": submitter})
-        return [department_head(department, levels_up=rule.levels)]
+        return [_nearest_head(department, rule.levels)]
     if rule.kind == RuleKind.ORG_ROLE:
         people = list(
             User.objects.filter(is_active=True, role_assignments__role=rule.role).order_by("pk")
@@ -158,10 +161,25 @@ def resolve_approvers(rule: ApproverRule, *, project: Project, submitter: User) 
                 rule, _("Nobody holds the role %(role)s.") % {"role": OrgRole(rule.role).label}
             )
         return people
-    people = list(User.objects.filter(pk__in=rule.user_ids, is_active=True).order_by("pk"))
-    if len(people) != len(rule.user_ids):
+    found = {u.pk: u for u in User.objects.filter(pk__in=rule.user_ids, is_active=True)}
+    if len(found) != len(rule.user_ids):
         raise _nobody(rule, _("A user named in this step is unknown or no longer active."))
-    return people
+    return [found[pk] for pk in rule.user_ids]  # in the order named: 依次 follows it
+
+
+def _nearest_head(department, levels: int) -> User:
+    """The head `levels` up; a department there without a head is led by the nearest head
+    above it (a team without a leader answers to its department), never by nobody."""
+    first_error: ApplicationError | None = None
+    for up in range(levels, MAX_LEVELS + 1):
+        try:
+            return department_head(department, levels_up=up)
+        except ApplicationError as exc:
+            if exc.code != "no_department_head":
+                raise (first_error or exc) from None
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
 
 
 def apply_self_approval(

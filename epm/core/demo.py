@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
+from epm.approvals.models import ApprovalTask, RequestStatus, TaskStatus
+from epm.approvals.services import task_approve
 from epm.core.models import Department, OrgRole, User
 from epm.core.services import department_create, department_update, user_create
 from epm.projects.lifecycle import FORWARD, Actor, main_line, transition_by_code
@@ -79,6 +81,7 @@ class ProjectSpec:
     parent: str | None = None  # contract number of the big project
     suspended_from: str = ""  # for state=suspended: the main-line state it was suspended in
     reason: str = ""  # the suspension reason
+    pending: tuple[str, str] = ()  # (code, reason): a step the PM asked for, still in approval
 
 
 DEPARTMENTS = (
@@ -130,6 +133,7 @@ PEOPLE = (
 )
 
 CAMPUS = "HT-2026-ZH-0205"
+APPROVAL_COMMENT = "同意。"
 
 
 def _projects(today: dt.date) -> tuple[ProjectSpec, ...]:
@@ -179,7 +183,8 @@ def _projects(today: dt.date) -> tuple[ProjectSpec, ...]:
                 ("tangning", ProjectRole.IMPLEMENTER),
                 ("caoying", ProjectRole.QUALITY),
             ),
-            state=Status.INITIAL_ACCEPTANCE,
+            state=Status.CLOSING,
+            pending=("close", "初验已通过，结项资料齐全，申请结项。"),
             fields={
                 "description": "新建同城灾备数据中心核心、汇聚及接入网络，含防火墙、负载均衡"
                 "设备采购与集成，两中心网络双活改造。",
@@ -348,7 +353,6 @@ def _projects(today: dt.date) -> tuple[ProjectSpec, ...]:
 
 # Notes recorded with the forward transitions, as the people taking them would write.
 NOTES = {
-    "approve_initiation": "立项评审会通过，总裁审批同意。",
     "start_execution": "项目实施计划已评审通过，进入实施。",
     "pass_initial_acceptance": "客户已签署初验报告。",
     "pass_final_acceptance": "客户已签署终验报告。",
@@ -538,6 +542,7 @@ def _load_project(
     project = project_appoint_pm(
         actor=pmo, project=project, pm=users[spec.pm], short_name=spec.short_name
     )
+    project = _approve_all(project)
     # Members join before the walk: a closed project no longer accepts any.
     for username, role in spec.members:
         project_member_add(actor=users[spec.pm], project=project, user=users[username], role=role)
@@ -547,22 +552,55 @@ def _load_project(
 
 
 def _walk(project: Project, spec: ProjectSpec, pmo: User) -> Project:
-    """Take the project through every main-line transition up to its demo state."""
+    """Take the project through every main-line transition up to its demo state.
+
+    The PM asks for the steps that are theirs, the PMO for the others; every approval a step
+    starts is decided by the people its chain names, signing as themselves.
+    """
     template = project.project_type.lifecycle
     line = main_line(template)
     destination = spec.suspended_from or spec.state
     for state in line[1 : line.index(destination) + 1]:
+        if project.status == state:
+            continue  # reached through an approval started by the step before (initiation)
         code = FORWARD[state].code
         transition = transition_by_code(template, code)
         assert transition is not None
-        # The PM takes the steps that are theirs; approvals and PMO-only steps go to the PMO.
-        pm_step = Actor.PM in transition.actors and not transition.needs_approval(template)
         project = project_transition(
-            actor=project.pm if pm_step else pmo,
+            actor=project.pm if Actor.PM in transition.actors else pmo,
             project=project,
             code=code,
             reason=NOTES.get(code, ""),
         )
+        project = _approve_all(project)
     if spec.state == Status.SUSPENDED:
-        project = project_transition(actor=pmo, project=project, code="suspend", reason=spec.reason)
+        assert project.pm is not None
+        project = project_transition(
+            actor=project.pm, project=project, code="suspend", reason=spec.reason
+        )
+        project = _approve_all(project)
+    if spec.pending:
+        assert project.pm is not None
+        code, reason = spec.pending
+        project = project_transition(actor=project.pm, project=project, code=code, reason=reason)
+    return project
+
+
+def _approve_all(project: Project) -> Project:
+    """Every approval of the project decided by its approvers, one after another."""
+    while True:
+        task = (
+            ApprovalTask.objects.filter(
+                request__project=project,
+                request__status=RequestStatus.PENDING,
+                status=TaskStatus.PENDING,
+            )
+            .select_related("assignee")
+            .order_by("pk")
+            .first()
+        )
+        if task is None:
+            break
+        task_approve(actor=task.assignee, task_id=task.pk, comment=str(APPROVAL_COMMENT))
+    project.refresh_from_db()
     return project

@@ -11,6 +11,8 @@ class ProjectsConfig(AppConfig):
         from epm.core.audit import register_action_labels
 
         from . import sweeps  # noqa: F401  (registers the time-driven rules)
+        from .approval_subjects import register_all
         from .audit_labels import ACTION_LABELS
 
         register_action_labels(ACTION_LABELS)
+        register_all()

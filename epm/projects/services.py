@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from epm.core.audit import audit_record, diff, scope_of, snapshot
 from epm.core.errors import ApplicationError, PermissionDenied
@@ -243,10 +242,8 @@ def _next_number(today: dt.date) -> str:
 
 @transaction.atomic
 def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: str = "") -> Project:
-    """Appoint (or replace) the PM. The first appointment assigns the project number (R3).
-
-    Appointment needs an approval (R2, R20); it passes the approval seam like gated transitions.
-    """
+    """Ask to appoint (or replace) the PM (R2, R20): this starts the appointment approval, and
+    the PM is appointed when it is approved; the first appointment assigns the number (R3)."""
     project = _lock(project)
     if not rules.can_appoint_pm(actor, project):
         raise PermissionDenied()
@@ -254,13 +251,27 @@ def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: s
         raise ApplicationError(_("%(u)s is not an active user.") % {"u": pm}, "inactive_user")
     short_name = short_name.strip()[:60]
     if project.pm_id == pm.pk and (not short_name or short_name == project.short_name):
-        return project  # nothing to appoint: no audit row, no notification
-    return gates.request_gated(
-        actor=actor,
-        project=project,
-        step=gettext_lazy("Appoint project manager"),
-        apply=lambda: _appoint(actor=actor, project=project, pm=pm, short_name=short_name),
-    )
+        raise ApplicationError(
+            _("%(u)s already manages this project.") % {"u": pm}, "nothing_to_appoint"
+        )
+    gates.request_appointment(actor=actor, project=project, pm=pm, short_name=short_name)
+    return project
+
+
+def appointment_approved(*, actor: User, project_id: int, pm_id: int, short_name: str) -> Project:
+    """Carry out an approved appointment (called inside the deciding approval's transaction)."""
+    project = _lock(Project(pk=project_id))
+    if project.is_frozen:
+        raise ApplicationError(
+            _("A %(state)s project cannot be edited.") % {"state": project.get_status_display()},
+            "project_frozen",
+        )
+    pm = User.objects.filter(pk=pm_id, is_active=True).first()
+    if pm is None:
+        raise ApplicationError(
+            _("The nominated project manager is no longer an active user."), "inactive_user"
+        )
+    return _appoint(actor=actor, project=project, pm=pm, short_name=short_name)
 
 
 def _appoint(*, actor: User, project: Project, pm: User, short_name: str) -> Project:
@@ -387,34 +398,64 @@ def _guard(project: Project, transition: Transition, reason: str) -> None:
 
 
 def project_transition(*, actor: User, project: Project, code: str, reason: str = "") -> Project:
-    """Move the project along the transition `code` of its type's lifecycle."""
+    """Move the project along the transition `code` of its type's lifecycle.
+
+    A transition the template gates is not taken here: it starts (or resubmits) its approval,
+    and is taken when that approves. Submitting for initiation review moves the project at
+    once and starts the initiation approval when the template gates it.
+    """
     with transaction.atomic():
         project = _lock(project)
         template = project.project_type.lifecycle
-        transition = transition_by_code(template, code)
-        if transition is None:
-            raise ApplicationError(
-                _("Unknown transition: %(code)s") % {"code": code}, "unknown_transition"
-            )
-        if project.status not in transition.sources:
-            raise ApplicationError(
-                _("“%(step)s” is not possible while the project is %(state)s.")
-                % {"step": transition.label, "state": project.get_status_display()},
-                "invalid_transition",
-                status=409,
-            )
+        transition = _transition(project, code)
         if not rules.can_request_transition(actor, project, transition):
             raise PermissionDenied()
         _guard(project, transition, reason)
-
-        def apply() -> Project:
-            return _apply(actor=actor, project=project, transition=transition, reason=reason)
-
         if transition.needs_approval(template):
-            return gates.request_gated(
-                actor=actor, project=project, step=transition.label, apply=apply
+            gates.request_transition(
+                actor=actor, project=project, transition=transition, reason=reason
             )
-        return apply()
+            return project
+        project = _apply(actor=actor, project=project, transition=transition, reason=reason)
+        review = transition_by_code(template, "approve_initiation")
+        if code == "submit" and review is not None and review.needs_approval(template):
+            gates.request_transition(actor=actor, project=project, transition=review, reason="")
+        return project
+
+
+def _transition(project: Project, code: str) -> Transition:
+    transition = transition_by_code(project.project_type.lifecycle, code)
+    if transition is None:
+        raise ApplicationError(
+            _("Unknown transition: %(code)s") % {"code": code}, "unknown_transition"
+        )
+    if project.status not in transition.sources:
+        raise ApplicationError(
+            _("“%(step)s” is not possible while the project is %(state)s.")
+            % {"step": transition.label, "state": project.get_status_display()},
+            "invalid_transition",
+            status=409,
+        )
+    return transition
+
+
+def take_transition(*, actor: User, project_id: int, code: str, reason: str) -> Project:
+    """Take a transition without asking for its approval: the approval engine calls this when
+    the approval was just granted (inside the deciding transaction), and to move a returned
+    initiation back into review when it is resubmitted."""
+    project = _lock(Project(pk=project_id))
+    transition = _transition(project, code)
+    _guard(project, transition, reason)
+    return _apply(actor=actor, project=project, transition=transition, reason=reason)
+
+
+def initiation_sent_back(*, actor: User, project_id: int, reason: str) -> Project | None:
+    """The initiation approval was returned, rejected or withdrawn: back to draft for editing."""
+    project = _lock(Project(pk=project_id))
+    if project.status != Status.INITIATION_REVIEW:
+        return None
+    transition = _transition(project, "reject_initiation")
+    return _apply(actor=actor, project=project, transition=transition, reason=reason)
 
 
 def _apply(*, actor: User, project: Project, transition: Transition, reason: str) -> Project:
@@ -448,6 +489,7 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
         body=reason.strip(),
         key=f"audit:{event.pk}",
     )
+    gates.after_move(actor=actor, project=project)
     return project
 
 

@@ -39,11 +39,12 @@ class TestResolution:
         assert exc.value.code == "no_approver"
         assert exc.value.detail == {"rule": {"kind": "project_role", "role": "assistant"}}
 
-    def test_big_project_manager(self, company, make_project):
+    def test_big_project_manager(self, company, make_project, approve_all):
         big = make_project(name="智慧校园", is_big_project=True, appoint=False)
         from epm.projects.services import project_appoint_pm
 
         project_appoint_pm(actor=company.pmo, project=big, pm=company.member)
+        approve_all(big)
         child = make_project(name="一卡通", parent=big)
         r = rule(kind="project_role", role="big_project_manager")
         assert resolve_approvers(r, project=child, submitter=company.pm) == [company.member]
@@ -71,7 +72,9 @@ class TestResolution:
         ) == [company.president]
         with pytest.raises(ApplicationError) as exc:
             resolve_approvers(
-                rule(kind="org_role", role=OrgRole.FINANCE), project=project, submitter=company.pm
+                rule(kind="org_role", role=OrgRole.AFTER_SALES),
+                project=project,
+                submitter=company.pm,
             )
         assert exc.value.code == "no_approver"
         named = rule(kind="users", user_ids=[company.head.pk, company.member.pk])
@@ -131,6 +134,7 @@ class TestSelfApproval:
         ) == [company.member, company.president]
 
     def test_escalation_with_nobody_above_is_an_error(self, company):
+        department_update(actor=company.admin, department=company.root, head=None)
         with pytest.raises(ApplicationError) as exc:
             apply_self_approval(
                 [company.head], submitter=company.head, policy=SelfApproval.ESCALATE
@@ -143,3 +147,24 @@ class TestSelfApproval:
             apply_self_approval(approvers, submitter=company.pm, policy=SelfApproval.SKIP)
             == approvers
         )
+
+
+@pytest.mark.django_db
+def test_a_department_without_a_head_answers_to_the_nearest_head_above(company, make_project):
+    # given a team under 软件开发部 without a head of its own, and a project of that team
+    from epm.core.services import department_create
+
+    team = department_create(actor=company.admin, code="team", name="研发一组", parent=company.tech)
+    project = make_project(department=team)
+    head_rule = rule(kind="department_head", of="project", levels=0)
+    # then its head is the head of 软件开发部, and one level up the president
+    assert resolve_approvers(head_rule, project=project, submitter=company.pm) == [company.head]
+    assert resolve_approvers(
+        rule(kind="department_head", of="project", levels=1), project=project, submitter=company.pm
+    ) == [company.head]
+    # and with no head anywhere above, it is a clear error
+    department_update(actor=company.admin, department=company.tech, head=None)
+    department_update(actor=company.admin, department=company.root, head=None)
+    with pytest.raises(ApplicationError) as exc:
+        resolve_approvers(head_rule, project=project, submitter=company.pm)
+    assert exc.value.code == "no_department_head"

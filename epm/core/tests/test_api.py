@@ -133,7 +133,7 @@ class TestUsers:
         usernames = {u["username"] for u in body["items"]}
         assert "stranger" not in usernames
         assert {"pm", "member", "head", "pmo"} <= usernames
-        assert body["count"] == len(body["items"]) == 9
+        assert body["count"] == len(body["items"]) == 13
 
     @pytest.mark.parametrize(
         "params, expected",
@@ -153,11 +153,11 @@ class TestUsers:
 
         tech = client.get(f"{API}/users", {"department": company.tech.pk}).json()
         first = client.get(f"{API}/users", {"page_size": 4}).json()
-        last = client.get(f"{API}/users", {"page_size": 4, "page": 3}).json()
+        last = client.get(f"{API}/users", {"page_size": 4, "page": 4}).json()
 
         assert {u["username"] for u in tech["items"]} == {"head", "pm", "member"}
-        assert (first["count"], len(first["items"]), len(last["items"])) == (10, 4, 2)
-        assert_error(client.get(f"{API}/users", {"page": 4, "page_size": 4}), 400, "invalid_page")
+        assert (first["count"], len(first["items"]), len(last["items"])) == (14, 4, 2)
+        assert_error(client.get(f"{API}/users", {"page": 5, "page_size": 4}), 400, "invalid_page")
 
     def test_detail(self, company):
         response = api_client(company.stranger).get(f"{API}/users/{company.pm.pk}")

@@ -89,8 +89,10 @@ class TestDepartments:
             department_head(sub)
         assert exc.value.code == "no_department_head"
         assert department_head(sub, levels_up=1) == company.head
+        assert department_head(sub, levels_up=2) == company.president  # heads the company
+        services.department_update(actor=company.admin, department=company.root, head=None)
         with pytest.raises(ApplicationError) as exc:
-            department_head(sub, levels_up=2)  # the root has no head in this company
+            department_head(sub, levels_up=2)
         assert exc.value.code == "no_department_head"
         with pytest.raises(ApplicationError) as exc:
             department_head(sub, levels_up=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
+from epm.approvals.models import ApprovalRequest
 from epm.core.errors import ApplicationError, PermissionDenied
 from epm.core.models import AuditEvent, Notification
 from epm.projects import services
@@ -15,7 +16,7 @@ from epm.projects.models import LifecycleTemplate, Project, Status
 @pytest.mark.django_db
 class TestMainLine:
     def test_software_walks_every_state_to_maintenance(
-        self, company, project, django_capture_on_commit_callbacks
+        self, company, project, approve_all, django_capture_on_commit_callbacks
     ):
         # given a software project with a PM and a signed contract
         codes = [
@@ -31,11 +32,17 @@ class TestMainLine:
             "start_maintenance",
         ]
         seen = [project.status]
-        # when the PMO administrator walks it along the main line
+        # when the PMO administrator walks it along the main line, each approval granted
         with django_capture_on_commit_callbacks(execute=True):
             for code in codes:
+                if project.status == "approved" and code == "approve_initiation":
+                    continue  # submitting started the initiation approval, granted below
                 project = services.project_transition(actor=company.pmo, project=project, code=code)
-                seen.append(project.status)
+                if project.status != seen[-1]:
+                    seen.append(project.status)
+                project = approve_all(project)
+                if project.status != seen[-1]:
+                    seen.append(project.status)
         # then it passed through every state of its template, in order, each one audited
         assert seen == main_line(project.project_type.lifecycle)
         events = AuditEvent.objects.filter(
@@ -118,17 +125,21 @@ class TestGuards:
             services.project_suspend(actor=company.pmo, project=project, reason="  ")
         assert exc.value.code == "reason_required"
 
-    def test_suspend_and_resume_return_to_the_same_state(self, company, walk, project):
+    def test_suspend_and_resume_return_to_the_same_state(self, company, walk, project, approve_all):
         project = walk(project, "submit", "approve_initiation", "start_planning")
         project = services.project_suspend(
-            actor=company.pmo, project=project, reason="客户资金未到位"
+            actor=company.pm, project=project, reason="客户资金未到位"
         )
+        assert project.status == Status.PLANNING  # until the suspension is approved
+        project = approve_all(project)
         assert (project.status, project.suspended_from) == (Status.SUSPENDED, Status.PLANNING)
-        project = services.project_resume(actor=company.pmo, project=project, reason="资金到位")
+        services.project_resume(actor=company.pm, project=project, reason="资金到位")
+        project = approve_all(project)
         assert (project.status, project.suspended_from) == (Status.PLANNING, "")
 
-    def test_cancelled_project_is_frozen(self, company, project):
-        project = services.project_cancel(actor=company.pmo, project=project, reason="合同终止")
+    def test_cancelled_project_is_frozen(self, company, project, approve_all):
+        services.project_cancel(actor=company.pmo, project=project, reason="合同终止")
+        project = approve_all(project)
         assert project.status == Status.CANCELLED
         with pytest.raises(ApplicationError) as exc:
             services.project_update(actor=company.pmo, project=project, name="新名称")
@@ -148,19 +159,24 @@ class TestPermissions:
                 actor=company.pm, project=project, code="approve_initiation"
             )
 
-    def test_gated_step_requested_by_pm_says_approval_is_needed(self, company, walk, project):
+    def test_gated_step_requested_by_pm_starts_its_approval(self, company, walk, project):
         project = walk(project, "submit", "approve_initiation", "start_planning")
-        with pytest.raises(PermissionDenied) as exc:
-            services.project_transition(actor=company.pm, project=project, code="start_execution")
-        assert exc.value.code == "approval_required"
+        services.project_transition(actor=company.pm, project=project, code="start_execution")
         assert Project.objects.get(pk=project.pk).status == Status.PLANNING
+        request = ApprovalRequest.objects.get(project=project, status="pending")
+        assert (request.chain.code, request.payload["code"]) == (
+            "implementation_plan",
+            "start_execution",
+        )
 
-    def test_pmo_staff_cannot_take_gated_steps_but_can_ungated(self, company, project):
+    def test_gated_step_in_approval_cannot_be_asked_again(self, company, project):
         project = services.project_submit(actor=company.pmo_staff, project=project)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(ApplicationError) as exc:
             services.project_transition(
-                actor=company.pmo_staff, project=project, code="approve_initiation"
+                actor=company.pmo, project=project, code="approve_initiation"
             )
+        assert (exc.value.code, exc.value.status) == ("already_in_approval", 409)
+        assert Project.objects.get(pk=project.pk).status == Status.INITIATION_REVIEW
 
     def test_ungated_step_when_pmo_removes_the_gate(self, company, project):
         template = project.project_type.lifecycle
@@ -196,7 +212,10 @@ def test_transition_notifies_team_once_and_emails(
     notes = Notification.objects.filter(kind="project.transition")
     assert {n.recipient for n in notes} == {company.pm, company.am}
     assert all(n.title.endswith("提交立项评审") for n in notes)
-    assert len(mail.outbox) == 2
+    # the team's two emails, and the first approver's (PMO staff) request to decide
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [company.pm.email, company.am.email, company.pmo_staff.email]
+    )
 
 
 @pytest.mark.django_db

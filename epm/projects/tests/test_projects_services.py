@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from epm.approvals.models import ApprovalRequest
 from epm.core.errors import ApplicationError, PermissionDenied
 from epm.core.models import AuditEvent, Notification
 from epm.core.sweep import run_sweep
@@ -118,9 +119,10 @@ class TestNumbering:
         # when the next number is assigned, it does not collide
         assert make_project().number == f"XM{year}0002"
 
-    def test_reappointing_keeps_the_number(self, company, project):
+    def test_reappointing_keeps_the_number(self, company, project, approve_all):
         number = project.number
-        project = services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
+        services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
+        project = approve_all(project)
         assert project.number == number and project.pm == company.member
 
     def test_only_pmo_appoints(self, company, project):
@@ -192,25 +194,42 @@ class TestFinalAcceptanceReminder:
 
 @pytest.mark.django_db
 class TestAppointment:
-    def test_same_pm_again_changes_nothing(self, company, project):
+    def test_same_pm_again_is_refused_and_changes_nothing(self, company, project):
         events = AuditEvent.objects.count()
-        services.project_appoint_pm(actor=company.pmo, project=project, pm=company.pm)
+        with pytest.raises(ApplicationError) as exc:
+            services.project_appoint_pm(actor=company.pmo, project=project, pm=company.pm)
+        assert exc.value.code == "nothing_to_appoint"
         assert AuditEvent.objects.count() == events
+        assert not ApprovalRequest.objects.filter(project=project, status="pending").exists()
 
-    def test_replacing_the_pm_tells_both(
-        self, company, project, django_capture_on_commit_callbacks
+    def test_replacing_the_pm_tells_both_once_approved(
+        self, company, project, approve_all, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
             services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
-        kinds = dict(Notification.objects.values_list("recipient__username", "kind"))
-        assert kinds == {"member": "project.pm_appointed", "pm": "project.pm_replaced"}
+            approve_all(project)
+        kinds = {
+            (username, kind)
+            for username, kind in Notification.objects.values_list("recipient__username", "kind")
+            if kind.startswith("project.")
+        }
+        assert kinds == {("member", "project.pm_appointed"), ("pm", "project.pm_replaced")}
 
-    def test_appointment_needs_approval_so_pmo_staff_cannot_bypass(self, company, make_project):
+    def test_appointment_waits_for_its_approval(self, company, make_project, approve_all):
+        # given a project without a PM, when PMO staff ask for an appointment
         project = make_project(appoint=False)
-        with pytest.raises(PermissionDenied) as exc:
-            services.project_appoint_pm(actor=company.pmo_staff, project=project, pm=company.pm)
-        assert exc.value.code == "approval_required"
-        assert Project.objects.get(pk=project.pk).number is None
+        services.project_appoint_pm(actor=company.pmo_staff, project=project, pm=company.pm)
+        # then nothing is appointed and no number assigned until the chain approves
+        project.refresh_from_db()
+        assert (project.pm, project.number) == (None, None)
+        request = ApprovalRequest.objects.get(project=project, chain__code="pm_appointment")
+        assert request.status == "pending"
+        # a second request for the same appointment is refused while the first runs
+        with pytest.raises(ApplicationError) as exc:
+            services.project_appoint_pm(actor=company.pmo, project=project, pm=company.member)
+        assert exc.value.code == "already_in_approval"
+        project = approve_all(project)
+        assert project.pm == company.pm and project.number
 
 
 SI_TO_MAINTENANCE = (

@@ -1,0 +1,55 @@
+"""Who may see approval requests and who may change chains and delegations."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from epm.core.models import OrgRole, User
+from epm.projects.rules import has_portfolio_view, is_pmo_admin, visible_projects
+
+from .models import ApprovalRequest, Delegation
+
+
+def delegators_of(user: User) -> QuerySet[Delegation]:
+    """The delegations that let `user` decide for someone else today."""
+    today = timezone.localdate()
+    return Delegation.objects.filter(
+        delegate=user, starts_on__lte=today, ends_on__gte=today, cancelled_at__isnull=True
+    )
+
+
+def visible_requests(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests the user may open: their own, those they decide (or decided, or decide for
+    someone through a delegation or an escalation), those copied to them, and those of the
+    projects they can see."""
+    if not user.is_authenticated or not user.is_active:
+        return ApprovalRequest.objects.none()
+    if has_portfolio_view(user):
+        return ApprovalRequest.objects.all()
+    mine = (
+        Q(submitter=user)
+        | Q(tasks__assignee=user)
+        | Q(tasks__escalated_to=user)
+        | Q(tasks__assignee__in=delegators_of(user).values("user_id"))
+        | Q(events__actor=user)
+        | Q(copies__user=user)
+        | Q(project__in=visible_projects(user))
+    )
+    return ApprovalRequest.objects.filter(pk__in=ApprovalRequest.objects.filter(mine).values("pk"))
+
+
+def may_view_request(user: User, request_id: int) -> bool:
+    return visible_requests(user).filter(pk=request_id).exists()
+
+
+def can_edit_chains(user: User) -> bool:
+    """Approval chains are company policy, kept by the PMO administrator."""
+    return user.is_authenticated and is_pmo_admin(user)
+
+
+def can_manage_delegations_of_others(user: User) -> bool:
+    """Someone on leave without access: the PMO or system administrator sets it for them."""
+    return user.is_authenticated and (
+        user.is_superuser or user.has_org_role(OrgRole.PMO_ADMIN, OrgRole.SYSTEM_ADMIN)
+    )

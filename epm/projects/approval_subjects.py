@@ -1,0 +1,202 @@
+"""Project steps as approval subjects: gated lifecycle transitions and PM appointments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from epm.approvals.conditions import FieldType
+from epm.approvals.models import Action, ApprovalRequest
+from epm.approvals.subjects import SubjectKind, register
+from epm.core.errors import ApplicationError
+from epm.core.models import User
+from epm.core.templatetags.epm import money
+
+from . import gates, services
+from .lifecycle import GATEABLE
+from .models import Project, ProjectType, Status
+
+PROJECT_FIELDS: dict[str, FieldType] = {
+    "project_type": FieldType.CHOICE,
+    "contract_amount": FieldType.DECIMAL,
+    "is_big_project": FieldType.BOOLEAN,
+    "is_sub_project": FieldType.BOOLEAN,
+    "is_virtual_contract": FieldType.BOOLEAN,
+}
+PROJECT_FIELD_LABELS = {
+    "project_type": gettext_lazy("project type"),
+    "contract_amount": gettext_lazy("contract amount"),
+    "is_big_project": gettext_lazy("is a big project"),
+    "is_sub_project": gettext_lazy("is a sub-project"),
+    "is_virtual_contract": gettext_lazy("has a virtual contract"),
+}
+
+
+def _project_values(project: Project) -> dict[str, Any]:
+    return {
+        "project_type": project.project_type.code,
+        "contract_amount": (
+            str(project.contract_amount) if project.contract_amount is not None else None
+        ),
+        "is_big_project": project.is_big_project,
+        "is_sub_project": project.parent_id is not None,
+        "is_virtual_contract": project.is_virtual_contract,
+    }
+
+
+def _project_summary(project: Project) -> list[tuple[str, str]]:
+    lines = [
+        (_("Project"), str(project)),
+        (_("Type"), str(project.project_type)),
+        (_("Customer"), project.customer),
+        (_("Department"), str(project.department)),
+        (_("State"), project.get_status_display()),
+        (_("Project manager"), str(project.pm or "—")),
+    ]
+    if project.contract_amount is not None:
+        lines.append((_("Contract amount"), money(project.contract_amount)))
+    if project.parent_id:
+        lines.append((_("Big project"), str(project.parent)))
+    return lines
+
+
+def _last_comment(request: ApprovalRequest) -> str:
+    event = (
+        request.events.filter(action__in=[Action.REJECT, Action.RETURN, Action.WITHDRAW])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return event.comment if event else ""
+
+
+class _ProjectSubject(SubjectKind):
+    fields = PROJECT_FIELDS
+    field_labels = PROJECT_FIELD_LABELS
+
+    @property
+    def choices(self) -> dict[str, set[str]]:  # type: ignore[override]
+        return {"project_type": set(ProjectType.objects.values_list("code", flat=True))}
+
+    def _project(self, request: ApprovalRequest) -> Project:
+        project = request.project or Project.objects.filter(pk=request.subject_id).first()
+        if project is None:
+            raise ApplicationError(_("The project no longer exists."), "no_project")
+        return project
+
+    def values(self, request: ApprovalRequest) -> dict[str, Any]:
+        return _project_values(self._project(request))
+
+    def url(self, request: ApprovalRequest) -> str:
+        return reverse("projects:detail", args=[request.subject_id])
+
+
+class TransitionSubject(_ProjectSubject):
+    """A gated lifecycle step; the payload holds its code and the reason given."""
+
+    code = gates.TRANSITION_KIND
+    label = gettext_lazy("Project lifecycle step")
+
+    @property
+    def fields(self) -> dict[str, FieldType]:  # type: ignore[override]
+        return {**PROJECT_FIELDS, "transition": FieldType.CHOICE}
+
+    @property
+    def field_labels(self) -> dict[str, Any]:  # type: ignore[override]
+        return {**PROJECT_FIELD_LABELS, "transition": gettext_lazy("lifecycle step")}
+
+    @property
+    def choices(self) -> dict[str, set[str]]:  # type: ignore[override]
+        return {**super().choices, "transition": set(GATEABLE)}
+
+    def values(self, request: ApprovalRequest) -> dict[str, Any]:
+        return {**super().values(request), "transition": request.payload.get("code")}
+
+    def summary(self, request: ApprovalRequest) -> list[tuple[str, str]]:
+        code = str(request.payload.get("code", ""))
+        lines = [(_("Step"), gates.step_label(code)), *_project_summary(self._project(request))]
+        if request.payload.get("reason"):
+            lines.append((_("Reason"), str(request.payload["reason"])))
+        return lines
+
+    def batchable(self, request: ApprovalRequest) -> bool:
+        # Initiation and the implementation plan carry documents to read (issue 4).
+        return request.payload.get("code") not in ("approve_initiation", "start_execution")
+
+    def check_submit(self, request: ApprovalRequest, actor: User) -> None:
+        project = self._project(request)
+        code = str(request.payload.get("code", ""))
+        if code == "approve_initiation" and project.status == Status.DRAFT:
+            return  # a returned initiation is resubmitted from draft (on_submitted moves it)
+        transition = services._transition(project, code)
+        services._guard(project, transition, str(request.payload.get("reason", "")))
+
+    def on_submitted(self, request: ApprovalRequest, actor: User) -> None:
+        project = self._project(request)
+        if request.payload.get("code") == "approve_initiation" and project.status == Status.DRAFT:
+            services.take_transition(actor=actor, project_id=project.pk, code="submit", reason="")
+
+    def on_approved(self, request: ApprovalRequest, actor: User) -> None:
+        services.take_transition(
+            actor=actor,
+            project_id=request.subject_id,
+            code=str(request.payload["code"]),
+            reason=str(request.payload.get("reason", "")),
+        )
+
+    def _sent_back(self, request: ApprovalRequest, actor: User) -> None:
+        if request.payload.get("code") == "approve_initiation":
+            services.initiation_sent_back(
+                actor=actor, project_id=request.subject_id, reason=_last_comment(request)
+            )
+
+    on_rejected = on_returned = on_withdrawn = _sent_back
+
+
+class AppointmentSubject(_ProjectSubject):
+    """A PM appointment; the payload holds the nominated PM and the short name."""
+
+    code = gates.APPOINTMENT_KIND
+    label = gettext_lazy("Project manager appointment")
+
+    def _pm(self, request: ApprovalRequest) -> User | None:
+        return User.objects.filter(pk=request.payload.get("pm")).first()
+
+    def summary(self, request: ApprovalRequest) -> list[tuple[str, str]]:
+        pm = self._pm(request)
+        lines = [(_("Nominated project manager"), str(pm or "—"))]
+        if request.payload.get("short_name"):
+            lines.append((_("Short name"), str(request.payload["short_name"])))
+        return lines + _project_summary(self._project(request))
+
+    def batchable(self, request: ApprovalRequest) -> bool:
+        return True
+
+    def check_submit(self, request: ApprovalRequest, actor: User) -> None:
+        project = self._project(request)
+        if project.is_frozen:
+            raise ApplicationError(
+                _("A %(state)s project cannot be edited.")
+                % {"state": project.get_status_display()},
+                "project_frozen",
+            )
+        pm = self._pm(request)
+        if pm is None or not pm.is_active:
+            raise ApplicationError(
+                _("The nominated project manager is not an active user."), "inactive_user"
+            )
+
+    def on_approved(self, request: ApprovalRequest, actor: User) -> None:
+        services.appointment_approved(
+            actor=actor,
+            project_id=request.subject_id,
+            pm_id=int(request.payload["pm"]),
+            short_name=str(request.payload.get("short_name", "")),
+        )
+
+
+def register_all() -> None:
+    register(TransitionSubject())
+    register(AppointmentSubject())
