@@ -5,5 +5,6 @@ from epm.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("projects/", include("epm.projects.urls")),
+    path("approvals/", include("epm.approvals.urls")),
     path("", include("epm.core.urls")),
 ]

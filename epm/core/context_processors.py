@@ -10,8 +10,11 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"LANGUAGES": settings.LANGUAGES}
+    from epm.approvals.selectors import waiting_tasks  # approvals builds on core, not back
+
     return {
         "LANGUAGES": settings.LANGUAGES,
         "unread_notifications": unread_count(user),
         "can_manage_org": can_manage_org(user),
+        "approvals_waiting": waiting_tasks(user).count(),
     }

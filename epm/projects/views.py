@@ -22,11 +22,18 @@ from .forms import (
     ProjectForm,
     TransitionForm,
 )
-from .lifecycle import STEP_LABELS, final_acceptance_after_closure, labelled, main_line
+from .lifecycle import (
+    STEP_LABELS,
+    final_acceptance_after_closure,
+    labelled,
+    main_line,
+    transition_by_code,
+)
 from .models import LifecycleTemplate, ProjectType
 from .rules import access_project
 
 PAGE_SIZE = 25
+APPROVALS_SHOWN = 20  # the project's newest approval requests on its page
 
 
 def _form_fields(form: ProjectForm) -> dict:
@@ -110,6 +117,8 @@ def project_edit(request, project_id: int):
 def project_detail(request, project_id: int):
     project = access_project(request.user, project_id)
     template = project.project_type.lifecycle
+    in_approval = gates.open_request_codes(project)
+    transitions = selectors.available_transitions(request.user, project)
     return render(
         request,
         "projects/detail.html",
@@ -117,17 +126,25 @@ def project_detail(request, project_id: int):
             "project": project,
             "members": selectors.project_members(project),
             "children": selectors.project_list(request.user).filter(parent=project),
+            # (transition, whether it asks for an approval, its open request if one runs)
             "transitions": [
-                (t, gated, not gated or gates.may_bypass_approval(request.user))
-                for t in selectors.available_transitions(request.user, project)
-                for gated in [t.needs_approval(template)]
+                (t, t.needs_approval(template), in_approval.get(t.code)) for t in transitions
             ],
+            # What is in approval that the viewer has no button for (a PM waiting for review).
+            "other_open": [
+                r
+                for code, r in in_approval.items()
+                if code not in {t.code for t in transitions} and code != "appoint_pm"
+            ],
+            "approvals": project.approval_requests.select_related("chain", "submitter")[
+                :APPROVALS_SHOWN
+            ],
+            "appointment_request": in_approval.get("appoint_pm"),
             "history": selectors.project_history_rows(project),
             "main_line": labelled(main_line(template)),
             "can_edit": rules.can_edit_project(request.user, project),
             "can_manage_members": rules.can_manage_members(request.user, project),
-            "can_appoint": rules.can_appoint_pm(request.user, project)
-            and gates.may_bypass_approval(request.user),
+            "can_appoint": rules.can_appoint_pm(request.user, project),
             "member_form": MemberForm(),
             "can_record_final_acceptance": project.final_accepted_on is None
             and project.status in services.RECORDABLE_AFTER_CLOSURE
@@ -149,17 +166,39 @@ def project_transition(request, project_id: int):
     if not form.is_valid():
         messages.error(request, _("Unknown transition."))
         return redirect("projects:detail", project.pk)
+    code = form.cleaned_data["code"]
+    before = {r.pk for r in gates.open_requests(project)}
     services.project_transition(
-        actor=request.user,
-        project=project,
-        code=form.cleaned_data["code"],
-        reason=form.cleaned_data["reason"],
+        actor=request.user, project=project, code=code, reason=form.cleaned_data["reason"]
     )
+    transition = transition_by_code(project.project_type.lifecycle, code)
+    if transition is not None and transition.needs_approval(project.project_type.lifecycle):
+        # Not taken yet: it was sent to its approval chain; show where it stands.
+        return _sent_for_approval(request, project, gates.open_request_codes(project).get(code))
     project.refresh_from_db()
-    messages.success(
-        request, _("The project is now %(state)s.") % {"state": project.get_status_display()}
-    )
+    started = [r for r in gates.open_requests(project) if r.pk not in before]
+    if started:
+        messages.success(
+            request,
+            _("The project is now %(state)s and was sent for approval.")
+            % {"state": project.get_status_display()},
+        )
+    else:
+        messages.success(
+            request, _("The project is now %(state)s.") % {"state": project.get_status_display()}
+        )
     return redirect("projects:detail", project.pk)
+
+
+def _sent_for_approval(request, project, approval):
+    if approval is None:  # approved at once (every step was skipped): it is done
+        project.refresh_from_db()
+        messages.success(
+            request, _("The project is now %(state)s.") % {"state": project.get_status_display()}
+        )
+        return redirect("projects:detail", project.pk)
+    messages.success(request, _("Sent for approval."))
+    return redirect("approvals:detail", approval.pk)
 
 
 @login_required
@@ -184,15 +223,14 @@ def project_appoint(request, project_id: int):
     form = AppointForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a project manager."))
-    else:
-        services.project_appoint_pm(
-            actor=request.user,
-            project=project,
-            pm=form.cleaned_data["pm"],
-            short_name=form.cleaned_data["short_name"],
-        )
-        messages.success(request, _("The project manager was appointed."))
-    return redirect("projects:detail", project.pk)
+        return redirect("projects:detail", project.pk)
+    services.project_appoint_pm(
+        actor=request.user,
+        project=project,
+        pm=form.cleaned_data["pm"],
+        short_name=form.cleaned_data["short_name"],
+    )
+    return _sent_for_approval(request, project, gates.open_request_codes(project).get("appoint_pm"))
 
 
 @login_required
