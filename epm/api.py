@@ -63,7 +63,9 @@ class InputParser(Parser):
 api = NinjaAPI(
     title="OpenEPM API",
     version="1",
-    description="Projects, people and their lifecycle. Errors are `{message, code, detail}`.",
+    description=(
+        "Projects, people, their lifecycle and approvals. Errors are `{message, code, detail}`."
+    ),
     auth=[TokenAuth(), SessionAuth()],
     parser=InputParser(),
     urls_namespace="api",
@@ -115,8 +117,10 @@ def on_too_big(request, exc):
     return _error(request, 413, _("The request body is too large."), "too_large")
 
 
+from epm.approvals.api import router as approvals_router  # noqa: E402
 from epm.core.api import router as core_router  # noqa: E402
 from epm.projects.api import router as projects_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/projects", projects_router)
+api.add_router("/approvals", approvals_router)

@@ -9,7 +9,7 @@ from epm.core.api import PageQuery, paginate, resolve
 from epm.core.errors import ApplicationError
 from epm.core.models import Department, User
 
-from . import selectors, services
+from . import gates, selectors, services
 from .models import Project, ProjectType
 from .rules import access_project
 from .schemas import (
@@ -64,6 +64,17 @@ def _detail(user, project: Project) -> Project:
         }
         for t in selectors.available_transitions(user, project)
     ]
+    project.open_approvals = [
+        {
+            "id": r.pk,
+            "title": r.title,
+            "chain": r.chain.code,
+            "chain_name": str(r.chain),
+            "status": r.status,
+            "submitted_at": r.submitted_at,
+        }
+        for r in gates.open_requests(project)
+    ]
     return project
 
 
@@ -98,6 +109,8 @@ def project_update(request, project_id: int, payload: ProjectUpdateIn):
 
 @router.post("/{project_id}/appoint-pm", response=ProjectDetailOut)
 def project_appoint_pm(request, project_id: int, payload: AppointIn):
+    """Ask to appoint the PM: this starts the appointment approval (see `open_approvals`); the
+    PM is appointed, and a first appointment numbers the project, when it is approved."""
     project = access_project(request.auth, project_id)
     pm = resolve(User, payload.pm_id, field="pm_id")
     services.project_appoint_pm(
@@ -135,6 +148,8 @@ def member_remove(request, project_id: int, membership_id: int):
 
 @router.post("/{project_id}/transitions/{code}", response=ProjectDetailOut)
 def project_transition(request, project_id: int, code: str, payload: TransitionIn):
+    """Take a lifecycle step. A step that needs approval leaves the project as it is and
+    starts (or resubmits) its approval, listed in `open_approvals`."""
     project = access_project(request.auth, project_id)
     services.project_transition(
         actor=request.auth, project=project, code=code, reason=payload.reason

@@ -63,6 +63,17 @@ class TransitionOut(Schema):
     needs_approval: bool
 
 
+class OpenApprovalOut(Schema):
+    """An approval the project is waiting for (or that was returned for editing)."""
+
+    id: int
+    title: str
+    chain: str = Field(..., description="The chain's code.")
+    chain_name: str
+    status: str
+    submitted_at: dt.datetime
+
+
 class ProjectDetailOut(ProjectOut):
     description: str
     contract_number: str
@@ -79,6 +90,11 @@ class ProjectDetailOut(ProjectOut):
     created_at: dt.datetime
     members: list[MemberOut]
     transitions: list[TransitionOut]
+    open_approvals: list[OpenApprovalOut] = Field(
+        ...,
+        description="Approvals in progress or returned; appoint-pm and gated transitions "
+        "start one instead of changing the project at once.",
+    )
 
 
 class ProjectPage(Page):

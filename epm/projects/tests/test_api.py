@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conftest import approve_everything
 from epm.core.models import ApiToken, AuditEvent
 from epm.core.services import api_token_create, api_token_revoke, department_create
 from epm.projects.models import Membership, Project, ProjectRole, Status
@@ -86,6 +87,7 @@ class TestList:
             project=make_project(name="移动办公", appoint=False),
             pm=company.member,
         )
+        other_pm = approve_everything(other_pm)
         everything = {plain.pk, submitted.pk, integration.pk, elsewhere.pk, other_pm.pk}
         client = api_client(company.pmo)
 
@@ -377,8 +379,8 @@ class TestUpdate:
         assert_error(response, 403, "permission_denied")
         assert Project.objects.get(pk=project.pk).name == project.name
 
-    def test_a_cancelled_project_is_frozen(self, company, project):
-        project_transition(actor=company.pmo, project=project, code="cancel", reason="客户取消")
+    def test_a_cancelled_project_is_frozen(self, company, project, walk):
+        walk(project, "cancel", reason="客户取消")
         response = send(api_client(company.pmo), "patch", f"{URL}/{project.pk}", {"name": "改名"})
         assert_error(response, 400, "project_frozen")
         assert Project.objects.get(pk=project.pk).name == project.name
@@ -386,7 +388,24 @@ class TestUpdate:
 
 @pytest.mark.django_db
 class TestAppointPm:
-    def test_first_appointments_number_projects_in_order(self, company, make_project):
+    def test_appointing_starts_an_approval_and_changes_nothing_yet(self, company, make_project):
+        draft = make_project(appoint=False)
+
+        response = send(
+            api_client(company.pmo),
+            "post",
+            f"{URL}/{draft.pk}/appoint-pm",
+            {"pm_id": company.pm.pk, "short_name": "交通"},
+        )
+
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert (body["pm"], body["number"], body["short_name"]) == (None, None, "")
+        [approval] = body["open_approvals"]
+        assert approval["chain"] == "pm_appointment" and approval["status"] == "pending"
+        assert company.pm.name in approval["title"]
+
+    def test_first_appointments_number_projects_in_order(self, company, make_project, approve_all):
         first = make_project(name="一号", appoint=False)
         second = make_project(name="二号", appoint=False)
         client = api_client(company.pmo)
@@ -399,14 +418,19 @@ class TestAppointPm:
             f"{URL}/{second.pk}/appoint-pm",
             {"pm_id": company.member.pk, "short_name": "二号"},
         )
-
         assert one.status_code == 200 and two.status_code == 200
-        assert one.json()["number"] == f"XM{year}0001"
-        assert one.json()["pm"]["id"] == company.pm.pk
-        assert two.json()["number"] == f"XM{year}0002"
-        assert two.json()["short_name"] == "二号"
+        approve_all(first)
+        approve_all(second)
 
-    def test_replacing_the_pm_keeps_the_number(self, company, project):
+        one = client.get(f"{URL}/{first.pk}").json()
+        two = client.get(f"{URL}/{second.pk}").json()
+        assert one["number"] == f"XM{year}0001"
+        assert one["pm"]["id"] == company.pm.pk
+        assert two["number"] == f"XM{year}0002"
+        assert two["short_name"] == "二号"
+        assert one["open_approvals"] == [] and two["open_approvals"] == []
+
+    def test_replacing_the_pm_keeps_the_number(self, company, project, approve_all):
         number = project.number
 
         response = send(
@@ -417,7 +441,8 @@ class TestAppointPm:
         )
 
         assert response.status_code == 200
-        project.refresh_from_db()
+        assert response.json()["pm"]["id"] == company.pm.pk  # until the approval
+        approve_all(project)
         assert (project.number, project.pm) == (number, company.member)
 
     def test_pm_may_not_appoint(self, company, project):
@@ -531,6 +556,22 @@ class TestTransitions:
         assert response.json()["transitions"] == []  # reviewing is the PMO's now
         assert Project.objects.get(pk=project.pk).status == Status.INITIATION_REVIEW
 
+    def test_a_gated_step_starts_its_approval(self, company, project, walk):
+        running = walk(project, "submit", "approve_initiation")
+
+        response = send(
+            api_client(company.pm),
+            "post",
+            f"{URL}/{running.pk}/transitions/suspend",
+            {"reason": "客户暂停"},
+        )
+
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["status"] == Status.APPROVED  # suspended only once approved
+        [approval] = body["open_approvals"]
+        assert approval["chain"] == "suspension" and approval["status"] == "pending"
+
     def test_unknown_code_is_a_400(self, company, project):
         response = send(api_client(company.pmo), "post", f"{URL}/{project.pk}/transitions/fly")
         assert_error(response, 400, "unknown_transition")
@@ -598,6 +639,7 @@ class TestHistory:
         created = send(pmo, "post", URL, create_payload(company))
         pk = created.json()["id"]
         send(pmo, "post", f"{URL}/{pk}/appoint-pm", {"pm_id": company.pm.pk})
+        approve_everything(Project.objects.get(pk=pk))
         send(pmo, "post", f"{URL}/{pk}/members", {"user_id": company.member.pk, "role": "tester"})
         send(api_client(company.pm), "post", f"{URL}/{pk}/transitions/submit")
 
