@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from epm.api import api
+from epm.approvals.models import ApprovalRequest, ApprovalTask, Chain
+from epm.approvals.services import delegation_create, request_comment
 from epm.core.models import ApiToken
 from epm.core.notifications import notify
 from epm.core.services import api_token_create
 from epm.projects.lifecycle import ALL_CODES
 from epm.projects.models import ProjectRole
-from epm.projects.services import project_member_add, project_transition
+from epm.projects.services import project_appoint_pm, project_member_add, project_transition
 
 # Examples from the document, the coverage phase (boundary values of every parameter, valid and
 # invalid) and 15 fuzzed requests per operation; the stateful phase is not run (no links).
@@ -63,6 +67,21 @@ def known_ids(company, make_project) -> dict[str, list]:
     )
     project_transition(actor=company.pmo, project=submitted, code="submit")
     notify(recipients=[company.pmo], kind="test", title="你好", dedupe_key="schemathesis")
+    # Approvals: an appointment waiting for the head, who lets the PMO administrator decide.
+    delegation = delegation_create(
+        actor=company.head,
+        delegate=company.pmo,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    project_appoint_pm(actor=company.pmo_staff, project=draft, pm=company.pm)
+    requests = list(ApprovalRequest.objects.order_by("pk"))
+    event = request_comment(
+        actor=company.pmo,
+        request_id=requests[0].pk,
+        comment="附件",
+        files=[SimpleUploadedFile("说明.txt", "内容".encode())],
+    )
     return {
         "project_id": [draft.pk, submitted.pk, big.pk],
         "membership_id": [membership.pk],
@@ -72,7 +91,12 @@ def known_ids(company, make_project) -> dict[str, list]:
         "account_manager_id": [company.am.pk],
         "assistant_id": [company.member.pk],
         "parent_id": [big.pk],
-        "code": list(ALL_CODES),
+        "code": [*ALL_CODES, *Chain.objects.values_list("code", flat=True)],
+        "request_id": [r.pk for r in requests],
+        "task_id": list(ApprovalTask.objects.values_list("pk", flat=True)),
+        "task_ids": [list(ApprovalTask.objects.values_list("pk", flat=True))],
+        "attachment_id": [event.attachments.get().pk],
+        "delegation_id": [delegation.pk],
         "project_type": ["software", "system_integration"],
         "role": list(ProjectRole.values),
     }

@@ -651,10 +651,10 @@ def task_approve(
     add_after: User | None = None,
 ) -> ApprovalRequest:
     """Approve; with `add_after`, also ask another approver to decide after oneself (后加签)."""
-    comment = _clean_comment(comment)
-    files = _check_files(files)
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
+        comment = _clean_comment(comment)
+        files = _check_files(files)
         step = RequestStep.objects.select_for_update().get(pk=task.step_id)
         if add_after is not None:
             _check_added(request, step, add_after, actor)
@@ -697,10 +697,10 @@ def task_reject(
     *, actor: User, task_id: int, comment: str, files: Sequence[UploadedFile] = ()
 ) -> ApprovalRequest:
     """Reject: the request ends at once, whatever the mode (a reason is required)."""
-    comment = _clean_comment(comment, required=True)
-    files = _check_files(files)
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
+        comment = _clean_comment(comment, required=True)
+        files = _check_files(files)
         _close_task(task, TaskStatus.REJECTED, actor, comment)
         RequestStep.objects.filter(pk=task.step_id).update(
             status=StepStatus.REJECTED, finished_at=timezone.now()
@@ -722,10 +722,10 @@ def task_return(
     *, actor: User, task_id: int, comment: str, files: Sequence[UploadedFile] = ()
 ) -> ApprovalRequest:
     """Return to the submitter (退回), who edits and resubmits; the history stays."""
-    comment = _clean_comment(comment, required=True)
-    files = _check_files(files)
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
+        comment = _clean_comment(comment, required=True)
+        files = _check_files(files)
         _close_task(task, TaskStatus.RETURNED, actor, comment)
         _event(
             request,
@@ -781,9 +781,9 @@ def _insert(step: RequestStep, mine: ApprovalTask, user: User, origin: str) -> A
 
 def task_add_before(*, actor: User, task_id: int, user: User, comment: str = "") -> ApprovalRequest:
     """Ask `user` to decide before oneself (前加签); one's own decision waits for theirs."""
-    comment = _clean_comment(comment)
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
+        comment = _clean_comment(comment)
         step = RequestStep.objects.select_for_update().get(pk=task.step_id)
         _check_added(request, step, user, actor)
         _insert(step, task, user, TaskOrigin.ADD_BEFORE)
@@ -802,9 +802,9 @@ def task_add_before(*, actor: User, task_id: int, user: User, comment: str = "")
 
 def task_transfer(*, actor: User, task_id: int, user: User, comment: str = "") -> ApprovalRequest:
     """Hand one's decision to someone else (转交); they take one's place in the step."""
-    comment = _clean_comment(comment)
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
+        comment = _clean_comment(comment)
         step = RequestStep.objects.select_for_update().get(pk=task.step_id)
         _check_added(request, step, user, actor)
         if user.pk == task.assignee_id:
@@ -852,9 +852,9 @@ def _lock_own(actor: User, request_id: int) -> ApprovalRequest:
 
 def request_withdraw(*, actor: User, request_id: int, comment: str = "") -> ApprovalRequest:
     """Withdraw (撤回) before anyone has decided in this round."""
-    comment = _clean_comment(comment)
     with transaction.atomic():
         request = _lock_own(actor, request_id)
+        comment = _clean_comment(comment)
         if request.status not in (RequestStatus.PENDING, RequestStatus.RETURNED):
             raise ApplicationError(
                 _("This request is no longer in approval: it was %(status)s.")
@@ -883,9 +883,9 @@ def request_withdraw(*, actor: User, request_id: int, comment: str = "") -> Appr
 
 def request_resubmit(*, actor: User, request_id: int, comment: str = "") -> ApprovalRequest:
     """Send a returned request through its chain again, from the first step (a new round)."""
-    comment = _clean_comment(comment)
     with transaction.atomic():
         request = _lock_own(actor, request_id)
+        comment = _clean_comment(comment)
         if request.status != RequestStatus.RETURNED:
             raise ApplicationError(
                 _("Only a request returned to you can be resubmitted."),
@@ -949,9 +949,9 @@ def _urge_interval() -> dt.timedelta:
 
 def request_urge(*, actor: User, request_id: int, comment: str = "") -> ApprovalRequest:
     """Remind the approvers now deciding (催办); at most once per interval per request."""
-    comment = _clean_comment(comment)
     with transaction.atomic():
         request = _lock_own(actor, request_id)
+        comment = _clean_comment(comment)
         if request.status != RequestStatus.PENDING:
             raise ApplicationError(
                 _("This request is no longer in approval: it was %(status)s.")
@@ -1000,12 +1000,12 @@ def request_comment(
     *, actor: User, request_id: int, comment: str, files: Sequence[UploadedFile] = ()
 ) -> ApprovalEvent:
     """A comment (with attachments) by anyone who can see the request."""
-    comment = _clean_comment(comment, required=not files)
-    files = _check_files(files)
     with transaction.atomic():
         if not rules.may_view_request(actor, request_id):
             raise NotFound()
         request = _lock_request(request_id)
+        comment = _clean_comment(comment, required=not files)
+        files = _check_files(files)
         event = _event(request, Action.COMMENT, actor=actor, comment=comment, files=files)
         recipients = {request.submitter_id} | set(
             ApprovalTask.objects.filter(request=request).values_list("assignee_id", flat=True)
