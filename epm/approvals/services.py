@@ -697,46 +697,41 @@ def task_reject(
     *, actor: User, task_id: int, comment: str, files: Sequence[UploadedFile] = ()
 ) -> ApprovalRequest:
     """Reject: the request ends at once, whatever the mode (a reason is required)."""
-    with transaction.atomic():
-        request, task, on_behalf_of = _lock_task(actor, task_id)
-        comment = _clean_comment(comment, required=True)
-        files = _check_files(files)
-        _close_task(task, TaskStatus.REJECTED, actor, comment)
-        RequestStep.objects.filter(pk=task.step_id).update(
-            status=StepStatus.REJECTED, finished_at=timezone.now()
-        )
-        _event(
-            request,
-            Action.REJECT,
-            actor=actor,
-            task=task,
-            comment=comment,
-            on_behalf_of=on_behalf_of,
-            files=files,
-        )
-        _finish(request, subject_kind(request.subject_kind), RequestStatus.REJECTED, actor)
-        return request
+    return _end_request(actor, task_id, comment, files, Action.REJECT)
 
 
 def task_return(
     *, actor: User, task_id: int, comment: str, files: Sequence[UploadedFile] = ()
 ) -> ApprovalRequest:
     """Return to the submitter (退回), who edits and resubmits; the history stays."""
+    return _end_request(actor, task_id, comment, files, Action.RETURN)
+
+
+def _end_request(
+    actor: User, task_id: int, comment: str, files: Sequence[UploadedFile], action: Action
+) -> ApprovalRequest:
+    """A decision that ends the request for everyone: a rejection or a return, with a reason."""
+    rejected = action == Action.REJECT
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
         comment = _clean_comment(comment, required=True)
         files = _check_files(files)
-        _close_task(task, TaskStatus.RETURNED, actor, comment)
+        _close_task(task, TaskStatus.REJECTED if rejected else TaskStatus.RETURNED, actor, comment)
+        if rejected:
+            RequestStep.objects.filter(pk=task.step_id).update(
+                status=StepStatus.REJECTED, finished_at=timezone.now()
+            )
         _event(
             request,
-            Action.RETURN,
+            action,
             actor=actor,
             task=task,
             comment=comment,
             on_behalf_of=on_behalf_of,
             files=files,
         )
-        _finish(request, subject_kind(request.subject_kind), RequestStatus.RETURNED, actor)
+        outcome = RequestStatus.REJECTED if rejected else RequestStatus.RETURNED
+        _finish(request, subject_kind(request.subject_kind), outcome, actor)
         return request
 
 
