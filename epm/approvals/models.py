@@ -11,6 +11,9 @@ return (退回) and resubmission never erase.
 
 from __future__ import annotations
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -295,7 +298,12 @@ class ApprovalEvent(models.Model):
 
 
 def attachment_path(instance: ApprovalAttachment, filename: str) -> str:
-    return f"approvals/{instance.event.request_id}/{filename}"
+    """A generated name: what people call their files (any script, any symbol) is kept in
+    `name` and given back on download, and never decides where a file lands on disk."""
+    suffix = PurePath(filename).suffix.lower()
+    if not (1 < len(suffix) <= 10 and suffix[1:].isascii() and suffix[1:].isalnum()):
+        suffix = ""
+    return f"approvals/{instance.event.request_id}/{uuid.uuid4().hex}{suffix}"
 
 
 class ApprovalAttachment(models.Model):

@@ -6,7 +6,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from epm.core.models import OrgRole, User
-from epm.projects.rules import has_portfolio_view, is_pmo_admin, visible_projects
+from epm.core.selectors import department_descendant_ids
+from epm.projects.models import Project
+from epm.projects.rules import has_portfolio_view, is_pmo_admin
 
 from .models import ApprovalRequest, Delegation
 
@@ -19,10 +21,26 @@ def delegators_of(user: User) -> QuerySet[Delegation]:
     )
 
 
+def projects_led_by(user: User) -> QuerySet[Project]:
+    """Projects whose approvals the user may read without taking part: those they manage, assist
+    or sell, the sub-projects of their big project, and their departments' (and below).
+    Team members see the project, not its approvals' comments and attachments."""
+    headed: set[int] = set()
+    for department in user.headed_departments.all():
+        headed |= department_descendant_ids(department)
+    return Project.objects.filter(
+        Q(pm=user)
+        | Q(assistant=user)
+        | Q(account_manager=user)
+        | Q(parent__pm=user)
+        | Q(department_id__in=headed)
+    )
+
+
 def visible_requests(user: User) -> QuerySet[ApprovalRequest]:
     """Requests the user may open: their own, those they decide (or decided, or decide for
     someone through a delegation or an escalation), those copied to them, and those of the
-    projects they can see."""
+    projects they lead (`projects_led_by`); portfolio roles see all."""
     if not user.is_authenticated or not user.is_active:
         return ApprovalRequest.objects.none()
     if has_portfolio_view(user):
@@ -34,7 +52,7 @@ def visible_requests(user: User) -> QuerySet[ApprovalRequest]:
         | Q(tasks__assignee__in=delegators_of(user).values("user_id"))
         | Q(events__actor=user)
         | Q(copies__user=user)
-        | Q(project__in=visible_projects(user))
+        | Q(project__in=projects_led_by(user))
     )
     return ApprovalRequest.objects.filter(pk__in=ApprovalRequest.objects.filter(mine).values("pk"))
 

@@ -216,8 +216,20 @@ def _due_at(start: dt.datetime, days: int) -> dt.datetime:
 
 
 def _lock_request(request_id: int) -> ApprovalRequest:
+    """Lock a request for an action, after its project.
+
+    Every path that touches both takes the project first: a project transition locks the
+    project and then cancels the requests it made pointless, and a final approval changes the
+    project; opposite orders would deadlock. `no_key` lets rows that merely point at the
+    request (events, tasks) be inserted by others meanwhile.
+    """
+    project_id = (
+        ApprovalRequest.objects.filter(pk=request_id).values_list("project_id", flat=True).first()
+    )
+    if project_id is not None:
+        list(Project.objects.select_for_update(of=("self",)).filter(pk=project_id).values("pk"))
     request = (
-        ApprovalRequest.objects.select_for_update(of=("self",))
+        ApprovalRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("chain", "version", "project", "submitter")
         .filter(pk=request_id)
         .first()
@@ -891,17 +903,31 @@ def request_resubmit(*, actor: User, request_id: int, comment: str = "") -> Appr
 
 
 def _resubmit(
-    request: ApprovalRequest, actor: User, comment: str, payload: dict[str, Any] | None = None
+    request: ApprovalRequest,
+    actor: User,
+    comment: str,
+    payload: dict[str, Any] | None = None,
+    title: str = "",
 ) -> ApprovalRequest:
     kind = subject_kind(request.subject_kind)
     if payload is not None:
         request.payload = payload
+    if title:
+        request.title = title[:200]
+    if not kind.may_resubmit(request, actor):
+        raise PermissionDenied()
     kind.check_submit(request, actor)
+    previous = request.submitter
+    # Whoever resubmits owns the request from now on: self-approval is judged against them,
+    # and they are the one who may withdraw or urge it.
+    request.submitter = actor
     request.round += 1
     request.status = RequestStatus.PENDING
     request.values = kind.values(request)
-    request.save(update_fields=["round", "status", "values", "payload"])
+    request.save(update_fields=["round", "status", "values", "payload", "title", "submitter"])
     _event(request, Action.RESUBMIT, actor=actor, comment=comment)
+    if previous.pk != actor.pk:
+        log.info("request %s resubmitted by %s instead of %s", request.pk, actor.pk, previous.pk)
     _start_round(request, kind, actor)
     return request
 
@@ -914,6 +940,7 @@ def request_resubmit_subject(
     subject_id: int,
     comment: str = "",
     payload: dict[str, Any] | None = None,
+    title: str = "",
 ) -> ApprovalRequest | None:
     """Resubmit the returned request of a subject, if there is one (None otherwise).
 
@@ -935,7 +962,7 @@ def request_resubmit_subject(
         request = _lock_request(found.pk)
         if request.status != RequestStatus.RETURNED:
             return None
-        return _resubmit(request, actor, _clean_comment(comment), payload)
+        return _resubmit(request, actor, _clean_comment(comment), payload, title)
 
 
 def _urge_interval() -> dt.timedelta:
@@ -1118,6 +1145,10 @@ def delegation_create(
         raise PermissionDenied()
     if delegate.pk == user.pk:
         raise ApplicationError(_("You cannot delegate to yourself."), "same_user")
+    if user.pk != actor.pk and delegate.pk == actor.pk:
+        raise ApplicationError(
+            _("An administrator cannot make themself someone else's delegate."), "self_delegate"
+        )
     if not delegate.is_active:
         raise ApplicationError(_("%(u)s is not an active user.") % {"u": delegate}, "inactive_user")
     if ends_on < starts_on:
@@ -1156,6 +1187,24 @@ def delegation_create(
         target=delegation,
         changes={"delegation": [None, f"{delegate} {starts_on} – {ends_on}"]},
     )
+    if user.pk != actor.pk:
+        transaction.on_commit(
+            lambda: notify(
+                recipients=[user],
+                kind="approval.delegation_set",
+                title=lambda: (
+                    _("%(admin)s let %(user)s decide your approvals from %(a)s to %(b)s")
+                    % {
+                        "admin": actor,
+                        "user": delegate,
+                        "a": starts_on.isoformat(),
+                        "b": ends_on.isoformat(),
+                    }
+                ),
+                url=reverse("approvals:delegations"),
+                dedupe_key=f"delegation:{delegation.pk}:owner",
+            )
+        )
     transaction.on_commit(
         lambda: notify(
             recipients=[delegate],
@@ -1208,7 +1257,7 @@ def _escalation_head(task: ApprovalTask) -> User | None:
             if exc.code == "no_department_head":
                 continue
             return None
-        if head.pk != task.assignee_id:
+        if head.pk not in (task.assignee_id, task.request.submitter_id):
             return head
     return None
 
@@ -1236,6 +1285,7 @@ def approvals_sla(now: dt.datetime) -> int:
     ).select_related("assignee", "request", "request__version")
     for task in overdue.filter(reminded_at__isnull=True):
         with transaction.atomic():
+            _lock_request(task.request_id)  # the same lock order as a decision
             if not ApprovalTask.objects.filter(
                 pk=task.pk, status=TaskStatus.PENDING, reminded_at__isnull=True
             ).update(reminded_at=now):
@@ -1258,6 +1308,7 @@ def approvals_sla(now: dt.datetime) -> int:
             continue
         head = _escalation_head(task)
         with transaction.atomic():
+            _lock_request(task.request_id)
             if not ApprovalTask.objects.filter(
                 pk=task.pk, status=TaskStatus.PENDING, escalated_at__isnull=True
             ).update(escalated_at=now, escalated_to=head):

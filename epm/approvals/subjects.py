@@ -56,6 +56,10 @@ class SubjectKind:
         """Whether an approver may approve it from a list without opening it."""
         return False
 
+    def may_resubmit(self, request: ApprovalRequest, actor: User) -> bool:
+        """Whether `actor` may still ask for this (a PM replaced since is refused)."""
+        return True
+
     def check_submit(self, request: ApprovalRequest, actor: User) -> None:
         """Raise ApplicationError when the subject cannot be (re)submitted now."""
 

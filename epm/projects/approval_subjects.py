@@ -15,8 +15,8 @@ from epm.core.errors import ApplicationError
 from epm.core.models import User
 from epm.core.templatetags.epm import money
 
-from . import gates, services
-from .lifecycle import GATEABLE
+from . import gates, rules, services
+from .lifecycle import GATEABLE, transition_by_code
 from .models import Project, ProjectType, Status
 
 PROJECT_FIELDS: dict[str, FieldType] = {
@@ -122,8 +122,18 @@ class TransitionSubject(_ProjectSubject):
         return lines
 
     def batchable(self, request: ApprovalRequest) -> bool:
-        # Initiation and the implementation plan carry documents to read (issue 4).
-        return request.payload.get("code") not in ("approve_initiation", "start_execution")
+        # Initiation and the implementation plan carry documents to read (issue 4); cancellation
+        # and closure carry asset and deliverable checks. Suspension and resumption are simple.
+        return request.payload.get("code") in ("suspend", "resume")
+
+    def may_resubmit(self, request: ApprovalRequest, actor: User) -> bool:
+        project = self._project(request)
+        code = str(request.payload.get("code", ""))
+        # Initiation is asked for by submitting; the others by whoever may take the step.
+        asked_as = transition_by_code(
+            project.project_type.lifecycle, "submit" if code == "approve_initiation" else code
+        )
+        return asked_as is not None and rules.can_request_transition(actor, project, asked_as)
 
     def check_submit(self, request: ApprovalRequest, actor: User) -> None:
         project = self._project(request)
@@ -173,6 +183,9 @@ class AppointmentSubject(_ProjectSubject):
 
     def batchable(self, request: ApprovalRequest) -> bool:
         return True
+
+    def may_resubmit(self, request: ApprovalRequest, actor: User) -> bool:
+        return rules.can_appoint_pm(actor, self._project(request))
 
     def check_submit(self, request: ApprovalRequest, actor: User) -> None:
         project = self._project(request)

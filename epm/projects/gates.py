@@ -42,6 +42,7 @@ def request_transition(
     """Ask for a gated transition: resubmit the returned request for it, or start a new one."""
     chain_code = GATE_CHAINS[transition.code]
     payload = {"code": transition.code, "reason": reason.strip()}
+    title = _("%(p)s: %(step)s") % {"p": project, "step": transition.label}
     again = request_resubmit_subject(
         actor=actor,
         chain_code=chain_code,
@@ -49,6 +50,7 @@ def request_transition(
         subject_id=project.pk,
         comment=reason,
         payload=payload,
+        title=title,
     )
     if again is not None:
         return again
@@ -59,7 +61,7 @@ def request_transition(
         subject_id=project.pk,
         project=project,
         payload=payload,
-        title=_("%(p)s: %(step)s") % {"p": project, "step": transition.label},
+        title=title,
         comment=reason,
     )
 
@@ -69,12 +71,14 @@ def request_appointment(
 ) -> ApprovalRequest:
     """Ask for a PM appointment (R2, R20); the PM is appointed when the chain approves."""
     payload = {"pm": pm.pk, "short_name": short_name}
+    title = _("%(p)s: appoint %(user)s as project manager") % {"p": project, "user": pm}
     again = request_resubmit_subject(
         actor=actor,
         chain_code=APPOINTMENT_CHAIN,
         subject_kind_code=APPOINTMENT_KIND,
         subject_id=project.pk,
         payload=payload,
+        title=title,
     )
     if again is not None:
         return again
@@ -85,7 +89,7 @@ def request_appointment(
         subject_id=project.pk,
         project=project,
         payload=payload,
-        title=_("%(p)s: appoint %(user)s as project manager") % {"p": project, "user": pm},
+        title=title,
     )
 
 
@@ -107,6 +111,14 @@ def open_request_codes(project: Project) -> dict[str, ApprovalRequest]:
         else:
             found[str(request.payload.get("code", ""))] = request
     return found
+
+
+def initiation_in_approval(project: Project) -> bool:
+    """Whether the initiation approval is running, so the PMO's direct return is not offered:
+    the approvers return it (退回) and the history stays in one request."""
+    return project.approval_requests.filter(
+        status=RequestStatus.PENDING, payload__code="approve_initiation"
+    ).exists()
 
 
 def after_move(*, actor: User, project: Project) -> None:

@@ -13,6 +13,7 @@ from ninja import Field, Schema
 from epm.core.audit import HistoryRow, history, history_rows, scope_of
 from epm.core.models import User
 
+from . import gates
 from .lifecycle import Transition, transitions_for
 from .models import Project, Status
 from .rules import can_request_transition, role_q, visible_projects
@@ -84,11 +85,14 @@ def available_transitions(user: User, project: Project) -> list[Transition]:
     """The transitions this user may ask for in the project's current state (feeds the buttons)."""
     if not user.is_authenticated:
         return []
-    return [
+    found = [
         t
         for t in transitions_for(project.project_type.lifecycle)
         if project.status in t.sources and can_request_transition(user, project, t)
     ]
+    if any(t.code == "reject_initiation" for t in found) and gates.initiation_in_approval(project):
+        found = [t for t in found if t.code != "reject_initiation"]
+    return found
 
 
 def project_history(project: Project):

@@ -410,6 +410,15 @@ def project_transition(*, actor: User, project: Project, code: str, reason: str 
         transition = _transition(project, code)
         if not rules.can_request_transition(actor, project, transition):
             raise PermissionDenied()
+        if code == "reject_initiation" and gates.initiation_in_approval(project):
+            raise ApplicationError(
+                _(
+                    "The initiation is in approval: its approvers return it to the submitter "
+                    "from the approval page."
+                ),
+                "in_approval",
+                status=409,
+            )
         _guard(project, transition, reason)
         if transition.needs_approval(template):
             gates.request_transition(

@@ -587,18 +587,25 @@ class TestTransitions:
         assert_error(response, 409, "invalid_transition")
         assert Project.objects.get(pk=project.pk).status == Status.DRAFT
 
-    def test_a_step_that_needs_a_reason_is_refused_without_one(self, company, project):
-        project_transition(actor=company.pm, project=project, code="submit")
-        client = api_client(company.pmo)
-        url = f"{URL}/{project.pk}/transitions/reject_initiation"
+    def test_a_step_that_needs_a_reason_is_refused_without_one(self, company, project, walk):
+        project = walk(project, "submit", "approve_initiation")
+        client = api_client(company.pm)
+        url = f"{URL}/{project.pk}/transitions/suspend"
 
         for data in ({}, {"reason": "   "}):
             assert_error(send(client, "post", url, data), 400, "reason_required")
-            assert Project.objects.get(pk=project.pk).status == Status.INITIATION_REVIEW
+            assert not project.approval_requests.filter(status="pending").exists()
 
-        response = send(client, "post", url, {"reason": "合同附件不全"})
+        response = send(client, "post", url, {"reason": "客户资金未到位"})
         assert response.status_code == 200
-        assert response.json()["status"] == Status.DRAFT
+        assert [a["chain"] for a in response.json()["open_approvals"]] == ["suspension"]
+
+    def test_the_pmo_cannot_return_an_initiation_its_approvers_are_deciding(self, company, project):
+        project_transition(actor=company.pm, project=project, code="submit")
+        url = f"{URL}/{project.pk}/transitions/reject_initiation"
+        response = send(api_client(company.pmo), "post", url, {"reason": "合同附件不全"})
+        assert_error(response, 409, "in_approval")
+        assert Project.objects.get(pk=project.pk).status == Status.INITIATION_REVIEW
 
     def test_a_team_member_may_not_move_the_project(self, company, project):
         project_member_add(
