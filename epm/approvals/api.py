@@ -7,11 +7,17 @@ its lock (403 for someone who sees it but may not act, 409 for a decision alread
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TypeVar
 
+import pydantic
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import FileResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
 
 from epm.core.api import PageQuery, paginate, resolve
@@ -46,6 +52,7 @@ from .schemas import (
     RequestPage,
     UserCommentIn,
     WaitingPage,
+    decision_body,
 )
 from .selectors import Tab
 from .subjects import is_registered, subject_kind
@@ -182,30 +189,105 @@ def _visible_task(user: User, task_id: int) -> int:
     return task.request_id
 
 
-@router.post("/tasks/{task_id}/approve", response=RequestDetailOut)
-def task_approve(request, task_id: int, payload: ApproveIn):
-    """Approve; `add_after` also asks another user to decide after you (后加签)."""
+In = TypeVar("In", bound=Schema)
+
+
+@functools.cache
+def _body_model(schema: type[In]) -> type[pydantic.BaseModel]:
+    """What ninja validates a JSON body against for a `payload: schema` parameter."""
+    return pydantic.create_model(f"{schema.__name__}Body", payload=(schema, ...))
+
+
+def _invalid(error: pydantic.ValidationError, source: str) -> ValidationError:
+    """A pydantic error reported as ninja reports a parameter's (a 422 `validation_error`)."""
+    errors = []
+    for item in error.errors(include_url=False):
+        item.pop("input", None)
+        if isinstance(item.get("ctx", {}).get("error"), Exception):
+            item["ctx"]["error"] = str(item["ctx"]["error"])
+        errors.append({**item, "loc": (source, *item["loc"])})
+    return ValidationError(errors)
+
+
+def _decision_body(request, schema: type[In]) -> tuple[In, list[UploadedFile]]:
+    """The body of a decision, read only once the task is known to be visible: JSON, read
+    exactly as ninja reads a `payload: schema` parameter, or multipart/form-data with the same
+    fields plus any number of `files`, the attachments (see `schemas.decision_body`)."""
+    from epm.api import api  # its parser refuses NUL characters (a circular import at the top)
+
+    if request.content_type == "multipart/form-data":
+        try:
+            fields = api.parser.parse_querydict(request.POST, [], request)
+            files = request.FILES.getlist("files")
+        except RequestDataTooBig:
+            raise  # the API's 413
+        except (MultiPartParserError, SuspiciousOperation) as exc:
+            raise HttpError(400, _("Cannot parse request body")) from exc
+        # A form cannot send null: an empty field is one left out.
+        data = {name: value for name, value in fields.items() if value != ""}
+        try:
+            return schema.model_validate(data, context={"request": request}), files
+        except pydantic.ValidationError as exc:
+            raise _invalid(exc, "form") from None
+    data = {}
+    if request.body:
+        try:
+            data = {"payload": api.parser.parse_body(request)}
+        except Exception as exc:  # as ninja: a NUL character is unwrapped by the API's handler
+            raise HttpError(400, _("Cannot parse request body")) from exc
+    try:
+        body = _body_model(schema).model_validate(data, context={"request": request})
+    except pydantic.ValidationError as exc:
+        raise _invalid(exc, "body") from None
+    return body.payload, []
+
+
+@router.post(
+    "/tasks/{task_id}/approve",
+    response=RequestDetailOut,
+    openapi_extra={"requestBody": decision_body(ApproveIn)},
+)
+def task_approve(request, task_id: int):
+    """Approve; `add_after` also asks another user to decide after you (后加签). JSON, or
+    multipart/form-data with the same fields and any number of `files` (attachments)."""
     request_id = _visible_task(request.auth, task_id)
+    payload, files = _decision_body(request, ApproveIn)
     add_after = _user(payload.add_after, "add_after")
     services.task_approve(
-        actor=request.auth, task_id=task_id, comment=payload.comment, add_after=add_after
+        actor=request.auth,
+        task_id=task_id,
+        comment=payload.comment,
+        files=files,
+        add_after=add_after,
     )
     return _detail(request.auth, request_id)
 
 
-@router.post("/tasks/{task_id}/reject", response=RequestDetailOut)
-def task_reject(request, task_id: int, payload: CommentIn):
-    """Reject (a comment is required): the request ends."""
+@router.post(
+    "/tasks/{task_id}/reject",
+    response=RequestDetailOut,
+    openapi_extra={"requestBody": decision_body(CommentIn)},
+)
+def task_reject(request, task_id: int):
+    """Reject (a comment is required): the request ends. JSON, or multipart/form-data with
+    `comment` and any number of `files` (attachments)."""
     request_id = _visible_task(request.auth, task_id)
-    services.task_reject(actor=request.auth, task_id=task_id, comment=payload.comment)
+    payload, files = _decision_body(request, CommentIn)
+    services.task_reject(actor=request.auth, task_id=task_id, comment=payload.comment, files=files)
     return _detail(request.auth, request_id)
 
 
-@router.post("/tasks/{task_id}/return", response=RequestDetailOut)
-def task_return(request, task_id: int, payload: CommentIn):
-    """Return to the submitter (退回, a comment is required), who may edit and resubmit."""
+@router.post(
+    "/tasks/{task_id}/return",
+    response=RequestDetailOut,
+    openapi_extra={"requestBody": decision_body(CommentIn)},
+)
+def task_return(request, task_id: int):
+    """Return to the submitter (退回, a comment is required), who may edit and resubmit. JSON,
+    or multipart/form-data with `comment` and any number of `files` (attachments)."""
     request_id = _visible_task(request.auth, task_id)
-    services.task_return(actor=request.auth, task_id=task_id, comment=payload.comment)
+    payload, files = _decision_body(request, CommentIn)
+    services.task_return(actor=request.auth, task_id=task_id, comment=payload.comment, files=files)
     return _detail(request.auth, request_id)
 
 

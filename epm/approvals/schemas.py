@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.schema import NinjaGenerateJsonSchema
 
 from epm.core.schemas import ObjectId, Page, UserRef
 from epm.projects.schemas import ProjectRef
 
-from .services import MAX_COMMENT
+from .services import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_COMMENT
 
 Comment = Annotated[str, Field(max_length=MAX_COMMENT)]
 
@@ -197,6 +199,50 @@ class ApproveIn(CommentIn):
 
 class UserCommentIn(CommentIn):
     user: ObjectId
+
+
+FILES_FIELD = {
+    "type": "array",
+    "items": {"type": "string", "format": "binary"},
+    "title": "Files",
+    "description": (
+        f"Attachments: at most {MAX_ATTACHMENTS}, each up to "
+        f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."
+    ),
+}
+
+
+def _form_field(prop: dict[str, Any]) -> dict[str, Any]:
+    """A JSON property as a form field: a form cannot send null, only leave the field out."""
+    options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+    if len(options) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k != "anyOf"}
+    return {**options[0], **rest}
+
+
+def decision_body(schema: type[Schema]) -> dict[str, Any]:
+    """The OpenAPI `requestBody` of a decision that takes `schema` either as JSON or as
+    multipart/form-data with the same fields plus any number of `files` (attachments).
+
+    The view reads the body itself (see `api._decision_body`), so ninja documents none."""
+    as_json = schema.model_json_schema(
+        ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema
+    )
+    assert "$defs" not in as_json, "only flat schemas can be inlined here"
+    fields = {name: _form_field(prop) for name, prop in as_json["properties"].items()}
+    as_form = {
+        "title": f"{schema.__name__}Form",
+        "type": "object",
+        "properties": {**fields, "files": FILES_FIELD},
+    }
+    return {
+        "content": {
+            "application/json": {"schema": as_json},
+            "multipart/form-data": {"schema": as_form},
+        },
+        "required": True,
+    }
 
 
 class BatchApproveIn(Schema):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from epm.approvals.models import (
     Action,
+    ApprovalAttachment,
     ApprovalEvent,
     ApprovalRequest,
     ApprovalTask,
@@ -557,6 +558,183 @@ class TestTaskActions:
             return
         assert_error(response, status, code)
         assert snapshot(initiation) == before
+
+
+def attachments_of(request: ApprovalRequest) -> list[str]:
+    return list(
+        ApprovalAttachment.objects.filter(event__request=request)
+        .order_by("pk")
+        .values_list("name", flat=True)
+    )
+
+
+@pytest.mark.django_db
+class TestDecisionsWithAttachments:
+    """approve, reject and return also take multipart/form-data: the same fields and `files`."""
+
+    def test_approve_with_two_files(self, company, initiation, media):
+        task = task_of(initiation, company.pmo_staff)
+        files = [
+            SimpleUploadedFile("评审意见.pdf", b"%PDF-1.4 review", content_type="application/pdf"),
+            SimpleUploadedFile("notes.txt", b"looks fine", content_type="text/plain"),
+        ]
+
+        response = api_client(company.pmo_staff).post(
+            f"{URL}/tasks/{task.pk}/approve", {"comment": "材料齐全", "files": files}
+        )
+
+        body = ok(response)
+        assert [s["status"] for s in body["rounds"][0]["steps"]] == [
+            "approved",
+            "active",
+            "waiting",
+        ]
+        approve = body["events"][-1]
+        assert approve["action"] == "approve" and approve["comment"] == "材料齐全"
+        assert [a["name"] for a in approve["attachments"]] == ["评审意见.pdf", "notes.txt"]
+        assert approve["attachments"][1]["size"] == len(b"looks fine")
+        # the submitter sees them on the request and downloads them
+        pm = api_client(company.pm)
+        detail = ok(pm.get(f"{URL}/requests/{initiation.pk}"))
+        event = next(e for e in detail["events"] if e["action"] == "approve")
+        assert event["attachments"] == approve["attachments"]
+        contents = [b"%PDF-1.4 review", b"looks fine"]
+        for attachment, content in zip(event["attachments"], contents, strict=True):
+            download = pm.get(attachment["url"])
+            assert download.status_code == 200
+            assert b"".join(download.streaming_content) == content
+            assert download["Content-Type"] == "application/octet-stream"
+        assert_error(api_client(company.stranger).get(event["attachments"][0]["url"]), 404)
+
+    @pytest.mark.parametrize("add_after", ["member", ""])
+    def test_approve_takes_add_after_as_a_form_field(self, company, initiation, media, add_after):
+        task = task_of(initiation, company.pmo_staff)
+        data = {"add_after": company.member.pk if add_after else "", "comment": "同意"}
+
+        body = ok(api_client(company.pmo_staff).post(f"{URL}/tasks/{task.pk}/approve", data))
+
+        # an empty field is one left out
+        asked = [e["other"]["id"] for e in body["events"] if e["action"] == "add_after"]
+        assert asked == ([company.member.pk] if add_after else [])
+
+    @pytest.mark.parametrize(
+        "action, status", [("reject", RequestStatus.REJECTED), ("return", RequestStatus.RETURNED)]
+    )
+    def test_reject_or_return_with_a_file(self, company, initiation, media, action, status):
+        task = task_of(initiation, company.pmo_staff)
+        data = {"comment": "合同缺页", "files": [SimpleUploadedFile("缺页.png", b"\x89PNG")]}
+
+        body = ok(api_client(company.pmo_staff).post(f"{URL}/tasks/{task.pk}/{action}", data))
+
+        assert body["status"] == status
+        event = body["events"][-1]
+        assert event["action"] == action and event["comment"] == "合同缺页"
+        assert [a["name"] for a in event["attachments"]] == ["缺页.png"]
+        download = api_client(company.pm).get(event["attachments"][0]["url"])
+        assert b"".join(download.streaming_content) == b"\x89PNG"
+        assert Project.objects.get(pk=initiation.project_id).status == Status.DRAFT
+
+    @pytest.mark.parametrize("action", ["approve", "reject", "return"])
+    def test_a_too_large_file_is_refused_and_changes_nothing(
+        self, company, initiation, media, monkeypatch, action
+    ):
+        monkeypatch.setattr("epm.approvals.services.MAX_ATTACHMENT_BYTES", 10)
+        task = task_of(initiation, company.pmo_staff)
+        files = [SimpleUploadedFile("ok.txt", b"small"), SimpleUploadedFile("big.bin", b"x" * 11)]
+        before = snapshot(initiation)
+
+        response = api_client(company.pmo_staff).post(
+            f"{URL}/tasks/{task.pk}/{action}", {"comment": "见附件", "files": files}
+        )
+
+        body = assert_error(response, 400, "file_too_large")
+        assert "big.bin" in body["message"]
+        assert snapshot(initiation) == before
+        assert attachments_of(initiation) == []
+        assert list(media.rglob("*.*")) == []
+
+    @pytest.mark.parametrize("action", ["approve", "reject", "return"])
+    @pytest.mark.parametrize("who", ["stranger", "other_head"])
+    def test_a_stranger_gets_404_and_changes_nothing(self, company, initiation, media, action, who):
+        task = task_of(initiation, company.pmo_staff)
+        before = snapshot(initiation)
+
+        response = api_client(getattr(company, who)).post(
+            f"{URL}/tasks/{task.pk}/{action}",
+            {"comment": "看看", "files": [SimpleUploadedFile("a.txt", b"hello")]},
+        )
+
+        body = assert_error(response, 404, "not_found")
+        assert body["detail"] is None and initiation.title not in response.content.decode()
+        assert snapshot(initiation) == before
+        assert attachments_of(initiation) == []
+
+    @pytest.mark.parametrize("action", ["approve", "reject", "return"])
+    def test_the_404_comes_before_the_body_is_judged(self, company, initiation, action):
+        # a stranger learns nothing from their input being refused, in either encoding
+        task = task_of(initiation, company.pmo_staff)
+        stranger = api_client(company.stranger)
+        url = f"{URL}/tasks/{task.pk}/{action}"
+
+        assert_error(stranger.post(url, {"comment": "x" * 4001}), 404, "not_found")
+        assert_error(send(stranger, "post", url, {"comment": "x" * 4001}), 404, "not_found")
+        assert_error(send(stranger, "post", url, "{bad"), 404, "not_found")
+
+    @pytest.mark.parametrize(
+        "action, data, status, code",
+        [
+            ("reject", {"files": [SimpleUploadedFile("a.txt", b"hi")]}, 400, "comment_required"),
+            ("return", {"comment": "  "}, 400, "comment_required"),
+            ("approve", {"comment": "x" * 4001}, 422, "validation_error"),
+            ("approve", {"add_after": "someone"}, 422, "validation_error"),
+            ("approve", {"add_after": "0"}, 422, "validation_error"),
+            ("approve", {"add_after": 99999}, 400, "invalid_reference"),
+            ("approve", {"add_after": "pmo_staff"}, 400, "same_user"),
+            ("reject", {"comment": "坏\x00"}, 422, "nul_character"),
+            (
+                "approve",
+                {"files": [SimpleUploadedFile(f"{n}.txt", b"x") for n in range(11)]},
+                400,
+                "too_many_files",
+            ),
+            ("approve", b"--no boundary--", 400, "http_error"),
+        ],
+    )
+    def test_bad_forms_change_nothing(self, company, initiation, media, action, data, status, code):
+        task = task_of(initiation, company.pmo_staff)
+        url = f"{URL}/tasks/{task.pk}/{action}"
+        staff = api_client(company.pmo_staff)
+        before = snapshot(initiation)
+
+        if isinstance(data, bytes):
+            response = staff.post(url, data, content_type="multipart/form-data")
+        else:
+            if data.get("add_after") == "pmo_staff":
+                data["add_after"] = company.pmo_staff.pk
+            response = staff.post(url, data)
+
+        body = assert_error(response, status, code)
+        if code == "validation_error":
+            assert body["detail"][0]["loc"][0] == "form"
+        assert snapshot(initiation) == before
+        assert attachments_of(initiation) == []
+
+    def test_the_document_lists_both_encodings(self):
+        from epm.api import api
+
+        paths = api.get_openapi_schema()["paths"]
+        for action, fields in [
+            ("approve", {"comment", "add_after"}),
+            ("reject", {"comment"}),
+            ("return", {"comment"}),
+        ]:
+            body = paths[f"{URL}/tasks/{{task_id}}/{action}"]["post"]["requestBody"]
+            as_json = body["content"]["application/json"]["schema"]
+            as_form = body["content"]["multipart/form-data"]["schema"]
+            assert set(as_json["properties"]) == fields
+            assert set(as_form["properties"]) == fields | {"files"}
+            assert as_form["properties"]["files"]["items"]["format"] == "binary"
+            assert as_form["properties"]["comment"]["maxLength"] == 4000
 
 
 @pytest.mark.django_db
