@@ -167,6 +167,13 @@ CHAINS = [
 ]
 
 
+# Copied (抄送) when approved: the account manager hears of a cancellation (R25) and a closure.
+COPIES = {
+    "cancellation": [project_role("account_manager")],
+    "closure": [project_role("account_manager")],
+}
+
+
 def create(apps, schema_editor):
     Chain = apps.get_model("approvals", "Chain")
     ChainVersion = apps.get_model("approvals", "ChainVersion")
@@ -178,7 +185,12 @@ def create(apps, schema_editor):
         if chain.current_version_id is not None:
             continue
         version = ChainVersion.objects.create(
-            chain=chain, number=1, steps=steps, cc=[], self_approval=policy, escalate_after_days=2
+            chain=chain,
+            number=1,
+            steps=steps,
+            cc=COPIES.get(code, []),
+            self_approval=policy,
+            escalate_after_days=2,
         )
         chain.current_version = version
         chain.save(update_fields=["current_version"])

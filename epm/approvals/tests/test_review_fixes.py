@@ -179,3 +179,19 @@ def test_attachments_keep_their_name_but_not_as_a_path(company, walk, project, n
     stored = attachment.file.name
     assert stored.startswith(f"approvals/{request.pk}/") and ".." not in stored
     assert attachment.file.read() == b"content"
+
+
+def test_the_account_manager_is_copied_on_an_approved_cancellation(
+    company, project, approve_all, django_capture_on_commit_callbacks
+):
+    from epm.approvals.selectors import Tab, inbox_requests
+
+    with django_capture_on_commit_callbacks(execute=True):
+        project_transition(actor=company.pmo, project=project, code="cancel", reason="合同终止")
+        approve_all(project)
+    request = ApprovalRequest.objects.get(project=project, chain__code="cancellation")
+    assert request.status == RequestStatus.APPROVED
+    assert list(inbox_requests(company.am, Tab.COPIED)) == [request]
+    assert Notification.objects.filter(
+        recipient=company.am, kind="approval.outcome", url__endswith=f"/approvals/{request.pk}/"
+    ).exists()
