@@ -55,7 +55,7 @@ from .schemas import (
     decision_body,
 )
 from .selectors import Tab
-from .subjects import is_registered, subject_kind
+from .stepforms import form_of
 
 router = Router(tags=["approvals"])
 
@@ -66,12 +66,6 @@ def _user(user_id: int | None, field: str) -> User | None:
 
 def _someone(user_id: int, field: str) -> User:
     return resolve(User, user_id, field=field)
-
-
-def _batchable(request: ApprovalRequest) -> bool:
-    return is_registered(request.subject_kind) and subject_kind(request.subject_kind).batchable(
-        request
-    )
 
 
 # --- inbox ---------------------------------------------------------------------------------
@@ -95,7 +89,7 @@ def _waiting_row(user: User, task: ApprovalTask) -> dict:
         "project": request.project,
         "submitted_at": request.submitted_at,
         "due_at": task.due_at,
-        "batchable": _batchable(request),
+        "batchable": services.task_batchable(task),
     }
 
 
@@ -157,6 +151,7 @@ def _request_detail(user: User, request: ApprovalRequest) -> dict:
                 "step": t.step.name,
                 "assignee": t.assignee,
                 "on_behalf_of": None if t.assignee_id == user.pk else t.assignee,
+                "form": _form_out(request.subject_kind, t.step.form),
             }
             for t in view.my_tasks
         ],
@@ -164,6 +159,27 @@ def _request_detail(user: User, request: ApprovalRequest) -> dict:
         "can_resubmit": view.can_resubmit,
         "can_urge": view.can_urge,
         "batchable": view.batchable,
+    }
+
+
+def _form_out(kind_code: str, code: str) -> dict | None:
+    spec = form_of(kind_code, code) if code else None
+    if spec is None:
+        return None
+    return {
+        "code": spec.code,
+        "label": str(spec.label),
+        "fields": [
+            {
+                "name": f.name,
+                "label": str(f.label),
+                "kind": f.kind,
+                "low": f.low,
+                "high": f.high,
+                "required": f.required,
+            }
+            for f in spec.fields
+        ],
     }
 
 
@@ -259,6 +275,7 @@ def task_approve(request, task_id: int):
         comment=payload.comment,
         files=files,
         add_after=add_after,
+        form=payload.form,
     )
     return _detail(request.auth, request_id)
 

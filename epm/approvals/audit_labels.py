@@ -6,3 +6,6 @@ ACTION_LABELS = {
     "approvals.delegate": _("Delegated approvals"),
     "approvals.delegation_cancel": _("Cancelled a delegation"),
 }
+
+# Change keys that are not fields of the audited model.
+FIELD_LABELS = {"request": _("approval")}

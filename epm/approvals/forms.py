@@ -220,6 +220,7 @@ def editor_steps(steps: Any) -> list[dict[str, Any]]:
                     if isinstance(condition, str)
                     else (json.dumps(condition, ensure_ascii=False) if condition else "")
                 ),
+                "form": str(step.get("form") or ""),
             }
         )
     return result
@@ -268,6 +269,8 @@ def parse_editor(steps_text: str, cc_text: str) -> tuple[Any, Any, list[str]]:
                 continue
             step = dict(step)
             step["due_days"] = _int(step.get("due_days"))
+            if not step.get("form"):
+                step.pop("form", None)
             approvers = step.get("approvers")
             if isinstance(approvers, list):
                 step["approvers"] = [stored_rule(r) for r in approvers]
@@ -287,9 +290,12 @@ def parse_editor(steps_text: str, cc_text: str) -> tuple[Any, Any, list[str]]:
     return steps, cc, problems
 
 
-def editor_options(kind_fields: dict[str, str], kind_labels: dict[str, str]) -> dict[str, Any]:
+def editor_options(
+    kind_fields: dict[str, str], kind_labels: dict[str, str], forms: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The choices the editor's selects offer, translated for the current language."""
     return {
+        "forms": [[code, str(form.label)] for code, form in (forms or {}).items()],
         "modes": [[value, str(label)] for value, label in Mode.choices],
         "kinds": [[kind.value, str(label)] for kind, label in RULE_KIND_LABELS.items()],
         "project_roles": [[v, str(label)] for v, label in PROJECT_ROLE_CHOICES],

@@ -164,6 +164,7 @@ class RequestStep(models.Model):
     name = models.CharField(max_length=100)
     mode = models.CharField(max_length=10, choices=Mode.choices)
     rule = models.JSONField(default=dict)
+    form = models.CharField(max_length=40, blank=True)  # what approvers fill in (stepforms.py)
     due_days = models.PositiveSmallIntegerField(default=2)
     status = models.CharField(max_length=10, choices=StepStatus.choices)
     skip_reason = models.CharField(max_length=200, blank=True)
@@ -237,6 +238,7 @@ class ApprovalTask(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    answers = models.JSONField(null=True, blank=True)  # the step form, filled in on approval
 
     class Meta:
         ordering = ["step", "position", "id"]

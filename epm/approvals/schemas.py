@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.schema import NinjaGenerateJsonSchema
+from pydantic import field_validator
 
 from epm.core.schemas import ObjectId, Page, UserRef
 from epm.projects.schemas import ProjectRef
@@ -99,6 +101,7 @@ class TaskOut(Schema):
     decided_by: UserRef | None
     decided_at: dt.datetime | None
     comment: str
+    answers: dict[str, Any] | None = Field(None, description="The step form, as answered.")
 
     @staticmethod
     def resolve_status_label(obj) -> str:
@@ -116,6 +119,7 @@ class StepOut(Schema):
     started_at: dt.datetime | None
     due_at: dt.datetime | None
     finished_at: dt.datetime | None
+    form: str = Field("", description="The form its approvers fill in, if any.")
     tasks: list[TaskOut]
 
     @staticmethod
@@ -161,6 +165,23 @@ class EventOut(Schema):
         return str(obj.get_action_display())
 
 
+class FormFieldOut(Schema):
+    name: str
+    label: str
+    kind: Literal["score", "check", "text"]
+    low: int
+    high: int
+    required: bool
+
+
+class StepFormOut(Schema):
+    """What the approver fills in when approving (send the answers as `form`)."""
+
+    code: str
+    label: str
+    fields: list[FormFieldOut]
+
+
 class MyTaskOut(Schema):
     """A task the caller may decide now on this request."""
 
@@ -168,6 +189,7 @@ class MyTaskOut(Schema):
     step: str
     assignee: UserRef
     on_behalf_of: UserRef | None
+    form: StepFormOut | None = None
 
 
 class RequestDetailOut(_RequestFields):
@@ -195,6 +217,23 @@ class ApproveIn(CommentIn):
     add_after: ObjectId | None = Field(
         None, description="Also ask this user to decide after you (后加签)."
     )
+    form: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Answers to the step's form when it asks for one (`my_tasks[].form` names the "
+            "fields), e.g. the review board's scores. In multipart/form-data, a JSON string."
+        ),
+    )
+
+    @field_validator("form", mode="before")
+    @classmethod
+    def _form_from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError("form must be a JSON object") from None
+        return value
 
 
 class UserCommentIn(CommentIn):

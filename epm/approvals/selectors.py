@@ -23,6 +23,7 @@ from .models import (
     TaskStatus,
 )
 from .services import acting_as
+from .stepforms import form_of
 from .subjects import is_registered, subject_kind
 
 DECISIONS = (
@@ -143,6 +144,10 @@ def request_view(user: User, request: ApprovalRequest) -> RequestView:
     rounds: dict[int, list[StepView]] = {}
     for step in steps:
         tasks = sorted(step.tasks.all(), key=lambda t: (t.position, t.pk))
+        spec = form_of(request.subject_kind, step.form) if step.form else None
+        for task in tasks:
+            # What the approver filled in (the review board's scores), ready to show.
+            task.answer_rows = spec.rows(task.answers) if spec and task.answers else []  # type: ignore[attr-defined]
         rounds.setdefault(step.round, []).append(StepView(step, tasks))
     events = list(
         request.events.select_related("actor", "on_behalf_of", "other").prefetch_related(

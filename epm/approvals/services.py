@@ -51,6 +51,7 @@ from .models import (
     TaskStatus,
 )
 from .resolution import SelfApproval
+from .stepforms import form_of, forms_for
 from .steps import normalise_cc, normalise_steps, people_of, resolve_steps
 from .subjects import SubjectKind, is_registered, subject_kind
 
@@ -124,7 +125,9 @@ def chain_save(
             raise ApplicationError(_("Say what the chain approves."), "subject_required")
         chain = Chain(code=code, subject_kind=subject_kind_code)
     fields, choices = _kind_fields(chain.subject_kind)
-    normalised = normalise_steps(steps, fields=fields, choices=choices)
+    normalised = normalise_steps(
+        steps, fields=fields, choices=choices, forms=forms_for(chain.subject_kind)
+    )
     copies = normalise_cc(cc)
     before = _chain_state(chain) if chain.pk else {}
     chain.name, chain.name_en = name, name_en.strip()[:100]
@@ -402,6 +405,7 @@ def _start_round(request: ApprovalRequest, kind: SubjectKind, actor: User) -> No
             name=item.name,
             mode=item.mode,
             rule=data["approvers"],
+            form=data.get("form", ""),
             due_days=item.due_days,
             status=StepStatus.SKIPPED if item.skipped else StepStatus.WAITING,
             skip_reason=item.skip_reason,
@@ -661,15 +665,21 @@ def task_approve(
     comment: str = "",
     files: Sequence[UploadedFile] = (),
     add_after: User | None = None,
+    form: Any = None,
 ) -> ApprovalRequest:
-    """Approve; with `add_after`, also ask another approver to decide after oneself (后加签)."""
+    """Approve; with `add_after`, also ask another approver to decide after oneself (后加签).
+    A step that asks for a form (the review board's scores) needs its answers in `form`."""
     with transaction.atomic():
         request, task, on_behalf_of = _lock_task(actor, task_id)
         comment = _clean_comment(comment)
         files = _check_files(files)
         step = RequestStep.objects.select_for_update().get(pk=task.step_id)
+        answers = _form_answers(request, step, form)
         if add_after is not None:
             _check_added(request, step, add_after, actor)
+        if answers is not None:
+            task.answers = answers
+            task.save(update_fields=["answers"])
         _close_task(task, TaskStatus.APPROVED, actor, comment)
         _event(
             request,
@@ -690,6 +700,16 @@ def task_approve(
             ).exclude(origin=TaskOrigin.ADD_AFTER).update(status=TaskStatus.CANCELLED)
         _settle(step, request, actor)
         return request
+
+
+def _form_answers(request: ApprovalRequest, step: RequestStep, form: Any) -> dict | None:
+    """The cleaned answers to the step's form (None when the step asks for none)."""
+    if not step.form:
+        return None
+    spec = form_of(request.subject_kind, step.form)
+    if spec is None:  # the app that declared it is gone: do not block the approval
+        return None
+    return spec.clean(form)
 
 
 def _settle(step: RequestStep, request: ApprovalRequest, actor: User) -> None:
@@ -932,6 +952,42 @@ def _resubmit(
     return request
 
 
+def approval_submit_or_resubmit(
+    *,
+    actor: User,
+    chain_code: str,
+    subject_kind_code: str,
+    subject_id: int,
+    title: str,
+    project: Project | None = None,
+    payload: dict[str, Any] | None = None,
+    comment: str = "",
+) -> ApprovalRequest:
+    """Ask for a subject's approval: resubmit its returned request when there is one (the
+    history stays on it), else start the chain afresh."""
+    again = request_resubmit_subject(
+        actor=actor,
+        chain_code=chain_code,
+        subject_kind_code=subject_kind_code,
+        subject_id=subject_id,
+        comment=comment,
+        payload=payload,
+        title=title,
+    )
+    if again is not None:
+        return again
+    return approval_submit(
+        actor=actor,
+        chain_code=chain_code,
+        subject_kind_code=subject_kind_code,
+        subject_id=subject_id,
+        project=project,
+        payload=payload,
+        title=title,
+        comment=comment,
+    )
+
+
 def request_resubmit_subject(
     *,
     actor: User,
@@ -1095,6 +1151,14 @@ def requests_cancel_for_subject(
 # --- Batch ---------------------------------------------------------------------------------------
 
 
+def task_batchable(task: ApprovalTask) -> bool:
+    """Whether the task may be approved from a list: its subject kind allows it and its step
+    asks for no form (scores and checks are given on the approval page)."""
+    if task.step.form or not is_registered(task.request.subject_kind):
+        return False
+    return subject_kind(task.request.subject_kind).batchable(task.request)
+
+
 def batch_approve(
     *, actor: User, task_ids: Iterable[int], comment: str = ""
 ) -> list[tuple[int, str, str]]:
@@ -1104,15 +1168,23 @@ def batch_approve(
     for task_id in list(dict.fromkeys(task_ids))[:200]:
         try:
             task = (
-                ApprovalTask.objects.select_related("request", "request__version", "assignee")
+                ApprovalTask.objects.select_related(
+                    "request", "request__version", "assignee", "step"
+                )
                 .filter(pk=task_id)
                 .first()
             )
             if task is None or not rules.may_view_request(actor, task.request_id):
                 raise NotFound()
             acting_as(actor, task)  # someone else's task is refused before anything else
-            kind = subject_kind(task.request.subject_kind)
-            if not kind.batchable(task.request):
+            form = form_of(task.request.subject_kind, task.step.form) if task.step.form else None
+            if form is not None:
+                raise ApplicationError(
+                    _("“%(title)s” asks for %(form)s: open it to fill that in and decide.")
+                    % {"title": task.request.title, "form": form.label},
+                    "not_batchable",
+                )
+            if not task_batchable(task):
                 raise ApplicationError(
                     _("“%(title)s” needs to be opened and reviewed on its own.")
                     % {"title": task.request.title},

@@ -28,6 +28,7 @@ from .forms import (
     parse_editor,
 )
 from .models import ChainVersion, Delegation, RequestStatus
+from .stepforms import forms_for
 from .subjects import is_registered, subject_kind
 from .views import raise_access_errors, render_page
 
@@ -212,7 +213,10 @@ def chain_edit(request, code: str):
             "version": version,
             "form": form,
             "problems": problems,
-            "editor": {**editor_state, "options": editor_options(fields, labels)},
+            "editor": {
+                **editor_state,
+                "options": editor_options(fields, labels, forms_for(chain.subject_kind)),
+            },
             "fields": [(name, labels.get(name, name), kind) for name, kind in fields.items()],
             "kind_label": _kind_label(chain.subject_kind),
             "steps_json": json.dumps(editor_state["steps"], ensure_ascii=False),

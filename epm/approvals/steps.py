@@ -5,7 +5,8 @@ A step is stored as
     {"name": "评审会会签", "mode": "all", "due_days": 3,
      "approvers": [{"kind": "org_role", "role": "expert_committee"},
                    {"kind": "org_role", "role": "finance"}],
-     "condition": {"field": "contract_amount", "op": ">", "value": "1000000"}}   # or null
+     "condition": {"field": "contract_amount", "op": ">", "value": "1000000"},  # or null
+     "form": "review_scores"}   # optional: what each approver fills in when approving
 
 The approvers of a step are the union of its rules, in order. A countersign across parties (the
 initiation review board, the implementation plan's five reviewers) is one "all" step with one
@@ -14,7 +15,7 @@ rule per party.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ def normalise_steps(
     *,
     fields: Mapping[str, FieldType] | None,
     choices: Mapping[str, set[str]] | None = None,
+    forms: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """The steps in canonical form, or an ApplicationError listing every problem by step.
 
@@ -90,15 +92,19 @@ def normalise_steps(
             else:
                 for message in condition_problems(condition, fields, choices=choices):
                     problem(message)
-        steps.append(
-            {
-                "name": name,
-                "mode": mode,
-                "due_days": due,
-                "approvers": rules,
-                "condition": condition,
-            }
-        )
+        form = str(data.get("form") or "")
+        if form and form not in forms:
+            problem(_("Unknown form: %(f)s") % {"f": form})
+        step = {
+            "name": name,
+            "mode": mode,
+            "due_days": due,
+            "approvers": rules,
+            "condition": condition,
+        }
+        if form:
+            step["form"] = form
+        steps.append(step)
     if problems:
         raise ApplicationError(" ".join(problems), "invalid_chain", detail=problems)
     return steps

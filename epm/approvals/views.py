@@ -49,7 +49,7 @@ from .models import (
     TaskStatus,
 )
 from .selectors import Tab
-from .subjects import is_registered, subject_kind
+from .stepforms import StepForm, form_of
 
 PAGE_SIZE = 25
 
@@ -82,11 +82,6 @@ class InboxRow:
 
 
 def _task_row(task: ApprovalTask, viewer: User, now) -> InboxRow:
-    kind = (
-        subject_kind(task.request.subject_kind)
-        if is_registered(task.request.subject_kind)
-        else None
-    )
     return InboxRow(
         request=task.request,
         task=task,
@@ -94,7 +89,7 @@ def _task_row(task: ApprovalTask, viewer: User, now) -> InboxRow:
         due_at=task.due_at,
         overdue=bool(task.due_at and task.due_at < now),
         on_behalf_of=task.assignee if task.assignee_id != viewer.pk else None,
-        batchable=bool(kind and kind.batchable(task.request)),
+        batchable=services.task_batchable(task),
     )
 
 
@@ -195,6 +190,7 @@ class TaskForms:
     give_back: ReasonForm
     transfer: PersonForm
     add_before: PersonForm
+    step_form: StepForm | None = None
 
 
 def _task_forms(task: ApprovalTask, viewer: User) -> TaskForms:
@@ -209,6 +205,7 @@ def _task_forms(task: ApprovalTask, viewer: User) -> TaskForms:
         give_back=ReasonForm(auto_id=ids("return")),
         transfer=PersonForm(auto_id=ids("transfer")),
         add_before=PersonForm(auto_id=ids("add")),
+        step_form=form_of(task.request.subject_kind, task.step.form) if task.step.form else None,
     )
 
 
@@ -305,6 +302,15 @@ def _form_problem(request, approval: ApprovalRequest, form) -> Any:
     return redirect("approvals:detail", approval.pk)
 
 
+def _step_form_answers(request, approval: ApprovalRequest, task_id: int) -> dict | None:
+    """The step form's answers posted as `form-<field>` (None when the step asks for none)."""
+    task = approval.tasks.select_related("step").get(pk=task_id)
+    spec = form_of(approval.subject_kind, task.step.form) if task.step.form else None
+    if spec is None:
+        return None
+    return {f.name: request.POST.get(f"form-{f.name}") for f in spec.fields}
+
+
 TASK_ACTIONS = ("approve", "reject", "return", "transfer", "add-before")
 
 
@@ -330,6 +336,7 @@ def task_action(request, request_id: int, task_id: int, action: str):
                 comment=data["comment"],
                 files=data["files"],
                 add_after=data["add_after"],
+                form=_step_form_answers(request, approval, task_id),
             ),
             _("Approved."),
         )
