@@ -15,3 +15,12 @@ def money(value) -> str:
     if value is None or value == "":
         return "—"
     return f"¥{Decimal(value):,.2f}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ row.scores|get_item:name }}`: a dictionary's value by a variable key."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
