@@ -15,9 +15,9 @@ from epm.core.errors import ApplicationError
 from epm.core.models import User
 from epm.core.templatetags.epm import money
 
-from . import gates, rules, services
+from . import gates, hooks, intake, nomination, rules, services
 from .lifecycle import GATEABLE, transition_by_code
-from .models import Project, ProjectType, Status
+from .models import OutsourcingPart, OutsourcingStatus, Project, ProjectType, Status
 
 PROJECT_FIELDS: dict[str, FieldType] = {
     "project_type": FieldType.CHOICE,
@@ -121,6 +121,10 @@ class TransitionSubject(_ProjectSubject):
             lines.append((_("Reason"), str(request.payload["reason"])))
         return lines
 
+    def url(self, request: ApprovalRequest) -> str:
+        code = str(request.payload.get("code", ""))
+        return hooks.page_for(code, self._project(request)) or super().url(request)
+
     def batchable(self, request: ApprovalRequest) -> bool:
         # Initiation and the implementation plan carry documents to read (issue 4); cancellation
         # and closure carry asset and deliverable checks. Suspension and resumption are simple.
@@ -157,6 +161,7 @@ class TransitionSubject(_ProjectSubject):
         )
 
     def _sent_back(self, request: ApprovalRequest, actor: User) -> None:
+        hooks.run_sent_back(str(request.payload.get("code", "")), actor, self._project(request))
         if request.payload.get("code") == "approve_initiation":
             services.initiation_sent_back(
                 actor=actor, project_id=request.subject_id, reason=_last_comment(request)
@@ -209,7 +214,97 @@ class AppointmentSubject(_ProjectSubject):
             short_name=str(request.payload.get("short_name", "")),
         )
 
+    def _not_granted(self, request: ApprovalRequest, actor: User) -> None:
+        # A first appointment that fails sends the department back to nominating (R2).
+        nomination.appointment_not_granted(actor=actor, project_id=request.subject_id)
+
+    on_rejected = on_withdrawn = _not_granted
+
+
+class OutsourcingSubject(_ProjectSubject):
+    """An outsourcing application (外包申请, R1); the subject id is the outsourcing part."""
+
+    code = intake.OUTSOURCING_KIND
+    label = gettext_lazy("Outsourcing application")
+
+    @property
+    def fields(self) -> dict[str, FieldType]:  # type: ignore[override]
+        return {**PROJECT_FIELDS, "outsourcing_amount": FieldType.DECIMAL}
+
+    @property
+    def field_labels(self) -> dict[str, Any]:  # type: ignore[override]
+        return {**PROJECT_FIELD_LABELS, "outsourcing_amount": gettext_lazy("outsourcing amount")}
+
+    def _part(self, request: ApprovalRequest) -> OutsourcingPart:
+        part = OutsourcingPart.objects.filter(pk=request.subject_id).first()
+        if part is None:
+            raise ApplicationError(
+                _("The outsourcing part no longer exists."), "outsourcing_not_found"
+            )
+        return part
+
+    def values(self, request: ApprovalRequest) -> dict[str, Any]:
+        return {**super().values(request), "outsourcing_amount": str(self._part(request).amount)}
+
+    def summary(self, request: ApprovalRequest) -> list[tuple[str, str]]:
+        part = OutsourcingPart.objects.filter(pk=request.subject_id).first()
+        lines: list[tuple[str, str]] = []
+        if part is not None:
+            lines = [
+                (_("Outsourced scope"), part.scope),
+                (_("Supplier"), part.supplier),
+                (_("Outsourcing amount"), money(part.amount)),
+            ]
+            if part.description:
+                lines.append((_("Description"), part.description))
+            if part.contract_number:
+                lines.append((_("Outsourcing contract number"), part.contract_number))
+        return lines + _project_summary(self._project(request))
+
+    def url(self, request: ApprovalRequest) -> str:
+        project_id = request.project_id or self._part(request).project_id
+        return reverse("projects:contract", args=[project_id])
+
+    def may_resubmit(self, request: ApprovalRequest, actor: User) -> bool:
+        return rules.can_edit_outsourcing(actor, self._project(request))
+
+    def check_submit(self, request: ApprovalRequest, actor: User) -> None:
+        project = self._project(request)
+        if project.is_frozen:
+            raise ApplicationError(
+                _("A %(state)s project cannot be edited.")
+                % {"state": project.get_status_display()},
+                "project_frozen",
+            )
+        part = self._part(request)
+        if part.project_id != project.pk:
+            raise ApplicationError(
+                _("The outsourcing part no longer exists."), "outsourcing_not_found"
+            )
+        if part.status == OutsourcingStatus.APPROVED:
+            raise ApplicationError(
+                _("The outsourcing application was already approved."), "already_approved"
+            )
+
+    def _decided(self, request: ApprovalRequest, actor: User, status: str) -> None:
+        intake.outsourcing_decided(actor=actor, part_id=request.subject_id, status=status)
+
+    def on_submitted(self, request: ApprovalRequest, actor: User) -> None:
+        self._decided(request, actor, OutsourcingStatus.IN_APPROVAL)
+
+    def on_approved(self, request: ApprovalRequest, actor: User) -> None:
+        self._decided(request, actor, OutsourcingStatus.APPROVED)
+
+    def on_rejected(self, request: ApprovalRequest, actor: User) -> None:
+        self._decided(request, actor, OutsourcingStatus.REJECTED)
+
+    def _back_to_draft(self, request: ApprovalRequest, actor: User) -> None:
+        self._decided(request, actor, OutsourcingStatus.DRAFT)
+
+    on_returned = on_withdrawn = _back_to_draft
+
 
 def register_all() -> None:
     register(TransitionSubject())
     register(AppointmentSubject())
+    register(OutsourcingSubject())

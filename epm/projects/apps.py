@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from epm.core.audit import register_action_labels
 
-        from . import sweeps  # noqa: F401  (registers the time-driven rules)
+        from . import intake_hooks, sweeps  # noqa: F401  (guards and time-driven rules)
         from .approval_subjects import register_all
         from .audit_labels import ACTION_LABELS
 

@@ -147,3 +147,61 @@ class FinalAcceptanceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+
+
+# --- Contract intake and PM nomination (R1–R3) ---------------------------------------------------
+# Numbers stay text here: the services parse them as Decimal and explain what is wrong.
+
+
+class DeliverableForm(forms.Form):
+    name = forms.CharField(label=_("Deliverable"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    quantity = forms.CharField(label=_("Quantity"), max_length=30, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class OutsourcingForm(forms.Form):
+    scope = forms.CharField(label=_("Outsourced scope"), max_length=200)
+    supplier = forms.CharField(label=_("Supplier"), max_length=200)
+    amount = forms.CharField(label=_("Amount"), max_length=30)
+    contract_number = forms.CharField(
+        label=_("Outsourcing contract number"), max_length=60, required=False
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class OutsourcingContractForm(forms.Form):
+    contract_number = forms.CharField(
+        label=_("Outsourcing contract number"), max_length=60, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class NumberForm(forms.Form):
+    number = forms.CharField(label=_("Project number"), max_length=40)
+    short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)

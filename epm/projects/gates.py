@@ -11,13 +11,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from epm.approvals.models import ApprovalRequest, RequestStatus
-from epm.approvals.services import (
-    approval_submit,
-    request_resubmit_subject,
-    requests_cancel_for_subject,
-)
+from epm.approvals.services import approval_submit_or_resubmit, requests_cancel_for_subject
 from epm.core.models import User
 
+from . import hooks
 from .lifecycle import STEP_LABELS, Transition, transition_by_code
 from .models import Project
 
@@ -41,20 +38,13 @@ def request_transition(
 ) -> ApprovalRequest:
     """Ask for a gated transition: resubmit the returned request for it, or start a new one."""
     chain_code = GATE_CHAINS[transition.code]
-    payload = {"code": transition.code, "reason": reason.strip()}
+    payload = {
+        **hooks.payload_for(transition.code, project),
+        "code": transition.code,
+        "reason": reason.strip(),
+    }
     title = _("%(p)s: %(step)s") % {"p": project, "step": transition.label}
-    again = request_resubmit_subject(
-        actor=actor,
-        chain_code=chain_code,
-        subject_kind_code=TRANSITION_KIND,
-        subject_id=project.pk,
-        comment=reason,
-        payload=payload,
-        title=title,
-    )
-    if again is not None:
-        return again
-    return approval_submit(
+    return approval_submit_or_resubmit(
         actor=actor,
         chain_code=chain_code,
         subject_kind_code=TRANSITION_KIND,
@@ -72,17 +62,7 @@ def request_appointment(
     """Ask for a PM appointment (R2, R20); the PM is appointed when the chain approves."""
     payload = {"pm": pm.pk, "short_name": short_name}
     title = _("%(p)s: appoint %(user)s as project manager") % {"p": project, "user": pm}
-    again = request_resubmit_subject(
-        actor=actor,
-        chain_code=APPOINTMENT_CHAIN,
-        subject_kind_code=APPOINTMENT_KIND,
-        subject_id=project.pk,
-        payload=payload,
-        title=title,
-    )
-    if again is not None:
-        return again
-    return approval_submit(
+    return approval_submit_or_resubmit(
         actor=actor,
         chain_code=APPOINTMENT_CHAIN,
         subject_kind_code=APPOINTMENT_KIND,

@@ -228,3 +228,141 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"
+
+
+# --- Contract intake (R1) and PM nomination (R2) -------------------------------------------------
+
+
+class ContractDeliverable(models.Model):
+    """A deliverable the contract lists; closure checks each one again (R30)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="deliverables")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    name = models.CharField(_("deliverable"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("contract deliverable")
+        verbose_name_plural = _("contract deliverables")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                name="projects_deliverable_quantity_positive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros ("3", "2.5"), or "" when none was given."""
+        if self.quantity is None:
+            return ""
+        return format(self.quantity.normalize(), "f")
+
+
+class OutsourcingStatus(models.TextChoices):
+    """Where an outsourcing part's application (外包申请) stands."""
+
+    DRAFT = "draft", _("Draft")  # being written, or returned/withdrawn for editing
+    IN_APPROVAL = "in_approval", _("In approval")  # the outsourcing chain is deciding
+    APPROVED = "approved", _("Approved")  # the part may be outsourced
+    REJECTED = "rejected", _("Rejected")  # refused; may be edited and applied for again
+
+
+class OutsourcingPart(models.Model):
+    """A part of the contract's work given to a supplier, approved by its own application."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outsourcing_parts")
+    scope = models.CharField(_("outsourced scope"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    supplier = models.CharField(_("supplier"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    contract_number = models.CharField(_("outsourcing contract number"), max_length=60, blank=True)
+    status = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=OutsourcingStatus.choices,
+        default=OutsourcingStatus.DRAFT,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outsourcing part")
+        verbose_name_plural = _("outsourcing parts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="projects_outsourcing_amount_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} · {self.supplier}"
+
+    @property
+    def is_cleared(self) -> bool:
+        """Whether the initiation may go ahead with this part (R1)."""
+        return self.status == OutsourcingStatus.APPROVED or bool(self.contract_number)
+
+
+class NominationStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for nomination")  # the technical department has to nominate
+    NOMINATED = "nominated", _("Nominated")  # a PM was nominated; the appointment is approved next
+    CANCELLED = "cancelled", _("Cancelled")  # the PMO stopped it (or the project was cancelled)
+
+
+class Nomination(models.Model):
+    """The PMO asked the technical department to nominate a PM within 2 working days (R2)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="nominations")
+    department = models.ForeignKey(
+        "core.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("state"), max_length=20, choices=NominationStatus.choices, default=NominationStatus.OPEN
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started"))
+    due_on = models.DateField(_("nominate by"))
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    nominated_pm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("nominated project manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    nominated_at = models.DateTimeField(_("nominated"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("PM nomination")
+        verbose_name_plural = _("PM nominations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="open"),
+                name="projects_one_open_nomination",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("PM nomination for %(p)s") % {"p": self.project})

@@ -10,7 +10,7 @@ from epm.core.models.org import PORTFOLIO_ROLES
 from epm.core.selectors import department_descendant_ids
 
 from .lifecycle import Actor, Transition
-from .models import Membership, Project, Status
+from .models import Membership, NominationStatus, Project, Status
 
 PMO_ROLES = (OrgRole.PMO_ADMIN, OrgRole.PMO_STAFF)
 
@@ -119,8 +119,48 @@ def can_create_project(user: User) -> bool:
     return user.is_authenticated and is_pmo(user)
 
 
+def is_nominating_head(user: User, project: Project) -> bool:
+    """The head of the project's department or of a department above it: the technical
+    department that nominates the PM (R2)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return any(d.head_id == user.pk for d in project.department.lineage())
+
+
 def can_appoint_pm(user: User, project: Project) -> bool:
-    return not project.is_frozen and is_pmo(user)
+    """The PMO asks for any appointment or PM change; the technical head asks for the first
+    appointment once the PMO has asked the department for a nomination (R2)."""
+    if project.is_frozen:
+        return False
+    if is_pmo(user):
+        return True
+    return (
+        project.pm_id is None
+        and is_nominating_head(user, project)
+        and project.nominations.filter(
+            status__in=[NominationStatus.OPEN, NominationStatus.NOMINATED]
+        ).exists()
+    )
+
+
+def can_start_nomination(user: User, project: Project) -> bool:
+    return not project.is_frozen and project.pm_id is None and is_pmo(user)
+
+
+def can_edit_deliverables(user: User, project: Project) -> bool:
+    """The PMO records the contract's deliverables; the PM may while the project is a draft."""
+    if project.is_frozen:
+        return False
+    return is_pmo(user) or (project.pm_id == user.pk and project.status == Status.DRAFT)
+
+
+def can_edit_outsourcing(user: User, project: Project) -> bool:
+    return not project.is_frozen and (is_pmo(user) or project.pm_id == user.pk)
+
+
+def can_assign_number(user: User, project: Project) -> bool:
+    """R3: the PMO administrator sets or corrects the number until the initiation is submitted."""
+    return project.status == Status.DRAFT and is_pmo_admin(user)
 
 
 def can_edit_lifecycle_templates(user: User) -> bool:

@@ -164,3 +164,99 @@ class HistoryOut(Schema):
 
 class FinalAcceptanceIn(Schema):
     accepted_on: dt.date
+
+
+# --- Contract intake and PM nomination (R1–R3) ---------------------------------------------------
+
+
+class DeliverableOut(Schema):
+    id: int
+    position: int
+    name: str
+    description: str
+    quantity: Decimal | None
+    unit: str
+
+
+class DeliverableIn(Schema):
+    name: str = Field(..., max_length=200)
+    description: str = Field("", max_length=5000)
+    quantity: Decimal | None = Field(None, description="Optional; more than zero, 3 decimals.")
+    unit: str = Field("", max_length=20)
+
+
+class DeliverablePatch(Schema):
+    position: int | None = Field(None, ge=0, le=100000)
+    name: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    quantity: Decimal | None = None
+    unit: str | None = Field(None, max_length=20)
+
+
+class OutsourcingOut(Schema):
+    id: int
+    scope: str
+    description: str
+    supplier: str
+    amount: Decimal
+    contract_number: str = Field(..., description="The outsourcing contract's number, if signed.")
+    status: str = Field(..., description="draft, in_approval, approved or rejected")
+    status_label: str
+    cleared: bool = Field(..., description="Approved or under contract: initiation may go on.")
+    request_id: int | None = Field(None, description="The newest outsourcing application.")
+    request_status: str | None = None
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_cleared(obj) -> bool:
+        return obj.is_cleared
+
+
+class OutsourcingIn(Schema):
+    scope: str = Field(..., max_length=200)
+    supplier: str = Field(..., max_length=200)
+    amount: Decimal = Field(..., description="Yuan, at most 2 decimals, not negative.")
+    description: str = Field("", max_length=5000)
+    contract_number: str = Field("", max_length=60)
+
+
+class OutsourcingPatch(Schema):
+    scope: str | None = Field(None, max_length=200)
+    supplier: str | None = Field(None, max_length=200)
+    amount: Decimal | None = None
+    description: str | None = Field(None, max_length=5000)
+    contract_number: str | None = Field(None, max_length=60)
+
+
+class NominationOut(Schema):
+    id: int
+    status: str = Field(..., description="open, nominated or cancelled")
+    department: DepartmentRef
+    started_by: UserRef
+    started_at: dt.datetime
+    due_on: dt.date = Field(..., description="Nominate by the end of this working day.")
+    reminded_at: dt.datetime | None
+    escalated_at: dt.datetime | None
+    nominated_pm: UserRef | None
+    nominated_at: dt.datetime | None
+
+
+class NominationStateOut(Schema):
+    project_id: int
+    pm: UserRef | None
+    nomination: NominationOut | None = Field(None, description="The newest nomination.")
+    appointment_request_id: int | None = None
+    appointment_status: str | None = None
+
+
+class NominateIn(Schema):
+    pm_id: int
+    short_name: str = Field("", max_length=60)
+
+
+class NumberIn(Schema):
+    number: str = Field(..., max_length=100)
+    short_name: str = Field("", max_length=100)

@@ -22,7 +22,7 @@ from epm.core.models import Department, User
 from epm.core.notifications import notify
 from epm.core.workcalendar import company_time_zone
 
-from . import gates, rules
+from . import gates, hooks, rules
 from .lifecycle import (
     Transition,
     final_acceptance_after_closure,
@@ -247,6 +247,12 @@ def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: s
     project = _lock(project)
     if not rules.can_appoint_pm(actor, project):
         raise PermissionDenied()
+    if project.pm_id is None:
+        # The first appointment is the nomination (R2), whoever asks for it.
+        from .nomination import nominate
+
+        nominate(actor=actor, project=project, pm=pm, short_name=short_name)
+        return project
     if not pm.is_active:
         raise ApplicationError(_("%(u)s is not an active user.") % {"u": pm}, "inactive_user")
     short_name = short_name.strip()[:60]
@@ -255,6 +261,49 @@ def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: s
             _("%(u)s already manages this project.") % {"u": pm}, "nothing_to_appoint"
         )
     gates.request_appointment(actor=actor, project=project, pm=pm, short_name=short_name)
+    return project
+
+
+@transaction.atomic
+def project_assign_number(
+    *, actor: User, project: Project, number: str, short_name: str
+) -> Project:
+    """R3: the PMO administrator sets or corrects the project number and short name (the
+    appointment assigned one automatically) until the initiation is submitted."""
+    project = _lock(project)
+    if not rules.is_pmo_admin(actor):
+        raise PermissionDenied()
+    if project.status != Status.DRAFT:
+        raise ApplicationError(
+            _("The project number is fixed once the initiation has been submitted (R3)."),
+            "number_locked",
+            status=409,
+        )
+    number = " ".join(str(number).split())
+    short_name = " ".join(str(short_name).split())
+    if not number:
+        raise ApplicationError(_("Enter the project number."), "number_required")
+    if len(number) > 40:
+        raise ApplicationError(_("The project number has at most 40 characters."), "invalid_number")
+    if len(short_name) > 60:
+        raise ApplicationError(_("The short name has at most 60 characters."), "invalid_short_name")
+    if Project.objects.filter(number=number).exclude(pk=project.pk).exists():
+        raise ApplicationError(
+            _("The project number %(n)s is taken.") % {"n": number}, "number_taken", status=409
+        )
+    before = snapshot(project, ["number", "short_name"])
+    project.number, project.short_name = number, short_name
+    changes = diff(before, snapshot(project, ["number", "short_name"]))
+    if not changes:
+        return project
+    try:
+        with transaction.atomic():
+            project.save(update_fields=["number", "short_name", "updated_at"])
+    except IntegrityError as exc:
+        raise ApplicationError(
+            _("The project number %(n)s is taken.") % {"n": number}, "number_taken", status=409
+        ) from exc
+    audit_record(actor=actor, action="project.assign_number", target=project, changes=changes)
     return project
 
 
@@ -395,6 +444,7 @@ def _guard(project: Project, transition: Transition, reason: str) -> None:
         raise ApplicationError(
             _("Set the planned start and finish before execution starts."), "dates_required"
         )
+    hooks.run_guards(transition.code, project)
 
 
 def project_transition(*, actor: User, project: Project, code: str, reason: str = "") -> Project:
@@ -498,6 +548,7 @@ def _apply(*, actor: User, project: Project, transition: Transition, reason: str
         body=reason.strip(),
         key=f"audit:{event.pk}",
     )
+    hooks.run_effects(transition.code, actor, project)
     gates.after_move(actor=actor, project=project)
     return project
 

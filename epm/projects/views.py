@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from epm.approvals.models import RequestStatus
 from epm.core.errors import NotFound, PermissionDenied
 from epm.core.forms import run_form
 
-from . import gates, rules, selectors, services
+from . import gates, hooks, rules, selectors, services
 from .forms import (
     AppointForm,
     FinalAcceptanceForm,
@@ -22,6 +23,7 @@ from .forms import (
     ProjectForm,
     TransitionForm,
 )
+from .intake_selectors import latest_nomination
 from .lifecycle import (
     STEP_LABELS,
     final_acceptance_after_closure,
@@ -29,7 +31,7 @@ from .lifecycle import (
     main_line,
     transition_by_code,
 )
-from .models import LifecycleTemplate, ProjectType
+from .models import LifecycleTemplate, NominationStatus, ProjectType
 from .rules import access_project
 
 PAGE_SIZE = 25
@@ -119,16 +121,27 @@ def project_detail(request, project_id: int):
     template = project.project_type.lifecycle
     in_approval = gates.open_request_codes(project)
     transitions = selectors.available_transitions(request.user, project)
+    nomination = latest_nomination(project)
+    nomination_open = nomination is not None and nomination.status == NominationStatus.OPEN
+    appointment = in_approval.get("appoint_pm")
+    appointment_pending = appointment is not None and appointment.status == RequestStatus.PENDING
     return render(
         request,
         "projects/detail.html",
         {
             "project": project,
             "members": selectors.project_members(project),
-            "children": selectors.project_list(request.user).filter(parent=project),
-            # (transition, whether it asks for an approval, its open request if one runs)
+            "panels": hooks.panels_for(request, project),
+            # (transition, whether it asks for an approval, its open request if one runs, the
+            # page where it is asked for when that is not a button here)
             "transitions": [
-                (t, t.needs_approval(template), in_approval.get(t.code)) for t in transitions
+                (
+                    t,
+                    t.needs_approval(template),
+                    in_approval.get(t.code),
+                    hooks.asked_on_page(t.code, project),
+                )
+                for t in transitions
             ],
             # What is in approval that the viewer has no button for (a PM waiting for review).
             "other_open": [
@@ -145,6 +158,12 @@ def project_detail(request, project_id: int):
             "can_edit": rules.can_edit_project(request.user, project),
             "can_manage_members": rules.can_manage_members(request.user, project),
             "can_appoint": rules.can_appoint_pm(request.user, project),
+            "is_pmo": rules.is_pmo(request.user),
+            "nomination": nomination,
+            "can_start_nomination": rules.can_start_nomination(request.user, project)
+            and not nomination_open
+            and not appointment_pending,
+            "can_cancel_nomination": nomination_open and rules.is_pmo(request.user),
             "member_form": MemberForm(),
             "can_record_final_acceptance": project.final_accepted_on is None
             and project.status in services.RECORDABLE_AFTER_CLOSURE
