@@ -74,6 +74,19 @@ def company(db, make_user):
     return c
 
 
+def answers_for(task, score=4):
+    """Answers to the form the task's step asks for (a score of 4, every check confirmed)."""
+    from epm.approvals.stepforms import CHECK, SCORE, form_of
+
+    spec = form_of(task.request.subject_kind, task.step.form) if task.step.form else None
+    if spec is None:
+        return None
+    return {
+        f.name: score if f.kind == SCORE else True if f.kind == CHECK else "同意"
+        for f in spec.fields
+    }
+
+
 def approve_everything(project=None, *, comment=""):
     """Approve every open approval task (of one project), each as its approver, until none is
     left; returns the project re-read. Tests of the steps themselves use the services."""
@@ -86,12 +99,61 @@ def approve_everything(project=None, *, comment=""):
         )
         if project is not None:
             tasks = tasks.filter(request__project=project)
-        task = tasks.select_related("assignee").order_by("id").first()
+        task = tasks.select_related("assignee", "step", "request").order_by("id").first()
         if task is None:
             break
-        task_approve(actor=task.assignee, task_id=task.pk, comment=comment)
+        task_approve(actor=task.assignee, task_id=task.pk, comment=comment, form=answers_for(task))
     if project is not None:
         project.refresh_from_db()
+    return project
+
+
+def fill_initiation(project, *, actor):
+    """Write the initiation materials the submit guards ask for (R3), through the services:
+    the application, one milestone and one month of cost budget."""
+    from epm.planning.services.initiation import initiation_save, milestone_add
+
+    initiation_save(
+        actor=actor,
+        project=project,
+        background="客户需要建设统一的业务平台。",
+        goals="按合同按期交付并通过验收。",
+        scope="合同约定的全部软件模块及实施服务。",
+        expected_benefits="合同收入及后续运维服务。",
+        risks="需求变更风险。",
+    )
+    milestone_on = project.planned_finish or project.contract_signed_on or dt.date.today()
+    milestone_add(
+        actor=actor,
+        project=project,
+        name="系统上线",
+        planned_on=milestone_on,
+        work_products="上线确认单",
+    )
+    try:
+        from epm.finance.services import budget_save
+    except ImportError:  # the cost budget arrives with the finance app
+        return
+    month = project.planned_start or project.contract_signed_on or dt.date.today()
+    budget_save(
+        actor=actor,
+        project=project,
+        lines=[{"category": "labour", "month": month.strftime("%Y-%m"), "amount": "50000.00"}],
+    )
+
+
+PLAN_TEXT = "按合同约定的范围、质量与进度组织实施，每周报告进展。"
+
+
+def submit_plan(project, *, actor, reason=""):
+    """Write every section of the implementation plan (R4) and submit it: this asks for the
+    start of execution, which the plan's countersign approves."""
+    from epm.planning.plan_sections import SECTION_CODES
+    from epm.planning.services.plan import plan_save, plan_submit
+
+    plan_save(actor=actor, project=project, sections=dict.fromkeys(SECTION_CODES, PLAN_TEXT))
+    plan_submit(actor=actor, project=project, reason=reason)
+    project.refresh_from_db()
     return project
 
 
@@ -102,7 +164,9 @@ def approve_all(db):
 
 @pytest.fixture
 def make_project(company):
-    def make(*, appoint=True, **fields):
+    def make(*, appoint=True, materials=True, **fields):
+        """A draft project; with `appoint` its PM is appointed through the approval chain, and
+        with `materials` (which needs the PM) its initiation materials are written (R3)."""
         defaults = {
             "name": "某市智慧交通项目",
             "project_type": ProjectType.objects.get(code=fields.pop("type_code", "software")),
@@ -120,6 +184,8 @@ def make_project(company):
         if appoint:
             project = project_appoint_pm(actor=company.pmo, project=project, pm=company.pm)
             project = approve_everything(project)
+            if materials:
+                fill_initiation(project, actor=company.pm)
         return project
 
     return make
@@ -143,6 +209,9 @@ def reference_data(transactional_db):
         "epm.core.migrations.0002_default_calendar",
         "epm.projects.migrations.0002_project_types",
         "epm.approvals.migrations.0002_default_chains",
+        "epm.planning.migrations.0002_initiation_chain_forms",
+        "epm.finance.migrations.0002_default_categories",
+        "epm.projects.migrations.0004_outsourcing_chain",
     ):
         importlib.import_module(module).create(apps, None)
 
@@ -161,9 +230,12 @@ def walk(company):
                 template = project.project_type.lifecycle
                 if "approve_initiation" in template.gates:
                     continue
-            project = project_transition(
-                actor=actor or company.pmo, project=project, code=code, reason=reason
-            )
+            if code == "start_execution":
+                project = submit_plan(project, actor=actor or company.pmo, reason=reason)
+            else:
+                project = project_transition(
+                    actor=actor or company.pmo, project=project, code=code, reason=reason
+                )
             if approve:
                 project = approve_everything(project)
         return project

@@ -119,8 +119,14 @@ def on_too_big(request, exc):
 
 from epm.approvals.api import router as approvals_router  # noqa: E402
 from epm.core.api import router as core_router  # noqa: E402
+from epm.finance.api import router as finance_router  # noqa: E402
+from epm.planning.api import router as planning_router  # noqa: E402
 from epm.projects.api import router as projects_router  # noqa: E402
+from epm.registers.api import router as registers_router  # noqa: E402
 
 api.add_router("/", core_router)
 api.add_router("/projects", projects_router)
 api.add_router("/approvals", approvals_router)
+api.add_router("/planning", planning_router)
+api.add_router("/finance", finance_router)
+api.add_router("/registers", registers_router)

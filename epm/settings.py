@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "epm.core",
     "epm.projects",
     "epm.approvals",
+    "epm.planning",
+    "epm.finance",
+    "epm.registers",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,9 @@ from epm.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("projects/", include("epm.projects.urls")),
+    path("projects/", include("epm.planning.urls")),
+    path("projects/", include("epm.finance.urls")),
+    path("projects/", include("epm.registers.urls")),
     path("approvals/", include("epm.approvals.urls")),
     path("", include("epm.core.urls")),
 ]

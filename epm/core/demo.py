@@ -21,6 +21,7 @@ from epm.approvals.models import ApprovalTask, RequestStatus, TaskStatus
 from epm.approvals.services import task_approve
 from epm.core.models import Department, OrgRole, User
 from epm.core.services import department_create, department_update, user_create
+from epm.planning.demo import demo_answers, write_materials, write_plan
 from epm.projects.lifecycle import FORWARD, Actor, main_line, transition_by_code
 from epm.projects.models import Project, ProjectRole, ProjectType, Status
 from epm.projects.services import (
@@ -29,6 +30,7 @@ from epm.projects.services import (
     project_member_add,
     project_transition,
 )
+from epm.registers.demo import write_kickoff
 
 DEMO_PASSWORD = "demo-pass-2026"
 EMAIL_DOMAIN = "demo.openepm.cn"
@@ -546,6 +548,8 @@ def _load_project(
     # Members join before the walk: a closed project no longer accepts any.
     for username, role in spec.members:
         project_member_add(actor=users[spec.pm], project=project, user=users[username], role=role)
+    # The PM prepares the initiation materials (R3), also for the draft waiting to be submitted.
+    write_materials(project, users[spec.pm])
     project = _walk(project, spec, pmo)
     created["projects"] += 1
     say(f"project {project.number} {project.name}: {project.status}")
@@ -566,13 +570,21 @@ def _walk(project: Project, spec: ProjectSpec, pmo: User) -> Project:
         code = FORWARD[state].code
         transition = transition_by_code(template, code)
         assert transition is not None
-        project = project_transition(
-            actor=project.pm if Actor.PM in transition.actors else pmo,
-            project=project,
-            code=code,
-            reason=NOTES.get(code, ""),
-        )
+        if code == "start_execution":
+            # The implementation plan is written and sent to its countersign (R4).
+            assert project.pm is not None
+            project = write_plan(project, project.pm, reason=NOTES[code])
+        else:
+            project = project_transition(
+                actor=project.pm if Actor.PM in transition.actors else pmo,
+                project=project,
+                code=code,
+                reason=NOTES.get(code, ""),
+            )
         project = _approve_all(project)
+        if code == "start_execution":
+            assert project.pm is not None
+            write_kickoff(project, project.pm)  # the team starts with its kickoff meeting
     if spec.state == Status.SUSPENDED:
         assert project.pm is not None
         project = project_transition(
@@ -595,12 +607,17 @@ def _approve_all(project: Project) -> Project:
                 request__status=RequestStatus.PENDING,
                 status=TaskStatus.PENDING,
             )
-            .select_related("assignee")
+            .select_related("assignee", "step", "request")
             .order_by("pk")
             .first()
         )
         if task is None:
             break
-        task_approve(actor=task.assignee, task_id=task.pk, comment=str(APPROVAL_COMMENT))
+        task_approve(
+            actor=task.assignee,
+            task_id=task.pk,
+            comment=str(APPROVAL_COMMENT),
+            form=demo_answers(task),
+        )
     project.refresh_from_db()
     return project

@@ -75,6 +75,7 @@ def logout_view(request):
 @login_required
 def home(request):
     from epm.projects.selectors import items_due, my_projects
+    from epm.registers.selectors import my_action_items
 
     return render(
         request,
@@ -83,6 +84,7 @@ def home(request):
             "inbox": notifications.inbox(request.user)[:HOME_INBOX_SIZE],
             "projects": my_projects(request.user)[:20],
             "due": items_due(request.user),
+            "action_items": my_action_items(request.user, limit=20),
         },
     )
 

@@ -6,51 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from epm.approvals.models import ApprovalRequest, ApprovalTask, RequestStatus, TaskStatus
-from epm.core.demo import DEMO_PASSWORD, load_demo
+from epm.core.demo import load_demo
+from epm.planning.plan_sections import SECTION_CODES
 from epm.projects.models import Project, Status
 
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.get_by_label("登录名").fill(username)
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_text("我的项目")).to_be_visible()
-
-
-def decide_all(page: Page, base: str, request: ApprovalRequest) -> list[str]:
-    """Every approver the engine asks signs in, opens the request from their inbox and
-    approves, until the request is finished; returns who decided, in order."""
-    deciders: list[str] = []
-    for _ in range(20):
-        request.refresh_from_db()
-        if request.status != RequestStatus.PENDING:
-            break
-        task = (
-            ApprovalTask.objects.filter(request=request, status=TaskStatus.PENDING)
-            .select_related("assignee")
-            .order_by("pk")
-            .first()
-        )
-        assert task is not None, "a pending request always has someone to decide"
-        username = task.assignee.username
-        sign_in(page, base, username)
-        page.get_by_test_id("approvals-link").click()
-        inbox = page.get_by_test_id("inbox-table")
-        inbox.get_by_role("link", name=request.title).click()
-        expect(page.get_by_test_id("summary")).to_contain_text(request.project.name)
-        decision = page.get_by_test_id(f"decision-{task.pk}")
-        decision.get_by_test_id("form-approve").locator("textarea").fill(f"{username}：同意。")
-        decision.get_by_test_id("approve").click()
-        expect(page.get_by_role("alert").first).to_be_visible()
-        task.refresh_from_db()
-        assert task.status == TaskStatus.APPROVED and task.decided_by == task.assignee
-        deciders.append(username)
-    return deciders
+from .helpers import decide_all, sign_in
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,20 +30,32 @@ def test_draft_to_executing_entirely_through_approvals(live_server, page, refere
     expect(page.get_by_test_id("status-badge").first).to_have_text("立项评审")
     initiation = ApprovalRequest.objects.get(project=project, chain__code="initiation")
 
-    # then PMO review, the review board (countersign) and the president decide, in that order
+    # then PMO review, commerce (checks the purchase plan), the review board (countersign,
+    # scores) and the president decide, in that order
     deciders = decide_all(page, base, initiation)
-    assert deciders[0] == "hejing" and deciders[-1] == "zhouzhiming"
-    assert set(deciders[1:-1]) == {"gaofeng", "huangzhiqiang", "wujuan", "zhangwei"}
+    assert deciders[:2] == ["hejing", "songjia"] and deciders[-1] == "zhouzhiming"
+    assert sorted(deciders[2:-1]) == ["gaofeng", "huangzhiqiang", "wujuan", "zhangwei"]
     project.refresh_from_db()
     assert project.status == Status.APPROVED
 
-    # when the PM starts planning, then asks to start execution (the implementation plan)
+    # when the PM starts planning, then asks to start execution: the project page sends them
+    # to the implementation plan, where they write every section, save and submit it
     sign_in(page, base, demo.demo_pm_username)
     page.goto(f"{base}/projects/{project.pk}/")
     page.get_by_test_id("transition-start_planning").click()
     expect(page.get_by_test_id("status-badge").first).to_have_text("规划")
     page.get_by_test_id("transition-start_execution").click()
-    expect(page).to_have_url(re.compile(r"/approvals/\d+/$"))
+    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/plan/$"))
+    expect(page.locator("[data-testid^=plan-input-]")).to_have_count(len(SECTION_CODES))
+    for code in SECTION_CODES:
+        page.get_by_test_id(f"plan-input-{code}").fill(
+            f"{code}：按合同约定组织实施，每周报告进展。"
+        )
+    page.get_by_test_id("plan-save").click()
+    expect(page.get_by_test_id("plan-version")).to_have_text(re.compile("1"))
+    expect(page.get_by_test_id("plan-missing")).to_have_count(0)
+    page.get_by_test_id("plan-submit").click()
+    expect(page.get_by_test_id("plan-status")).to_have_attribute("data-status", "in_review")
     plan = ApprovalRequest.objects.get(project=project, chain__code="implementation_plan")
     project.refresh_from_db()
     assert project.status == Status.PLANNING  # nothing moves before the approval

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conftest import answers_for
 from epm.approvals.models import (
     ApprovalEvent,
     ApprovalRequest,
@@ -125,18 +126,19 @@ def approve_as(request: ApprovalRequest, user: User, **kwargs: Any) -> ApprovalR
 
 
 def approve_request(request: ApprovalRequest) -> ApprovalRequest:
-    """Approve the request's pending tasks one by one, each as its approver, until it closes."""
+    """Approve the request's pending tasks one by one, each as its approver, until it closes;
+    a step that asks for a form is answered (conftest's `answers_for`)."""
     for _ in range(50):
         request.refresh_from_db()
         task = (
             ApprovalTask.objects.filter(request=request, status=TaskStatus.PENDING)
-            .select_related("assignee")
+            .select_related("assignee", "step", "request")
             .order_by("id")
             .first()
         )
         if task is None:
             break
-        task_approve(actor=task.assignee, task_id=task.pk)
+        task_approve(actor=task.assignee, task_id=task.pk, form=answers_for(task))
     request.refresh_from_db()
     return request
 

@@ -1,8 +1,9 @@
 """The approvals API (/api/v1/approvals): inbox, requests and every action, chains, delegations.
 
-The shared company's default chains are used as shipped: initiation (PMO staff → expert,
-finance and account manager countersign → president), PM appointment (technical head →
-account manager → PMO administrator), implementation plan (countersign of five).
+The shared company's default chains are used as shipped: initiation, version 2 (PMO staff →
+commerce checks the purchase plan, a form → expert, finance and account manager countersign with
+the review scores, a form → president), PM appointment (technical head → account manager → PMO
+administrator), implementation plan (countersign of five).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conftest import answers_for, submit_plan
 from epm.approvals.models import (
     Action,
     ApprovalAttachment,
@@ -33,6 +35,7 @@ from epm.approvals.models import (
 from epm.approvals.services import chain_save, delegation_create, task_approve
 from epm.core.models import OrgRole
 from epm.core.services import api_token_create
+from epm.planning.plan_sections import SECTION_CODES
 from epm.projects.models import Project, Status
 from epm.projects.services import project_appoint_pm, project_transition
 
@@ -119,12 +122,33 @@ def media(settings, tmp_path):
     return tmp_path
 
 
+def answers_from(form: dict | None) -> dict | None:
+    """Answers to a step form as `my_tasks[].form` describes it: a score of 4, every check
+    confirmed, text filled in."""
+    if form is None:
+        return None
+    values = {"score": 4, "check": True, "text": "同意"}
+    return {field["name"]: values[field["kind"]] for field in form["fields"]}
+
+
 def approve_in_inbox(client: Client, request_id: int, *, comment: str = "同意") -> dict:
-    """Find the caller's task for the request in their inbox and approve it."""
+    """Find the caller's task for the request in their inbox and approve it, filling in the
+    step's form when the request's page says the task asks for one."""
     inbox = ok(client.get(f"{URL}/inbox", {"tab": "waiting"}))
     mine = [item for item in inbox["items"] if item["request_id"] == request_id]
     assert len(mine) == 1, inbox
-    return ok(send(client, "post", f"{URL}/tasks/{mine[0]['id']}/approve", {"comment": comment}))
+    detail = ok(client.get(f"{URL}/requests/{request_id}"))
+    [task] = [t for t in detail["my_tasks"] if t["id"] == mine[0]["id"]]
+    body: dict = {"comment": comment}
+    if task["form"] is not None:
+        body["form"] = answers_from(task["form"])
+    return ok(send(client, "post", f"{URL}/tasks/{mine[0]['id']}/approve", body))
+
+
+def approve_task(user, request: ApprovalRequest) -> ApprovalRequest:
+    """`user` approves their pending task through the service, answering its step's form."""
+    task = task_of(request, user)
+    return task_approve(actor=user, task_id=task.pk, form=answers_for(task))
 
 
 @pytest.mark.django_db
@@ -152,11 +176,14 @@ class TestWholeChains:
 
         # then each approver decides in turn, and the last decision approves the project
         detail = self._sign(
-            company, approval["id"], ["pmo_staff", "expert", "finance", "am", "president"]
+            company,
+            approval["id"],
+            ["pmo_staff", "commerce", "expert", "finance", "am", "president"],
         )
         assert detail["status"] == RequestStatus.APPROVED
         assert [e["actor"]["username"] for e in detail["events"] if e["action"] == "approve"] == [
             "pmostaff",
+            "commerce",
             "expert",
             "finance",
             "am",
@@ -165,9 +192,13 @@ class TestWholeChains:
         body = ok(pm.get(f"{PROJECTS}/{project.pk}"))
         assert body["status"] == Status.APPROVED and body["open_approvals"] == []
 
-        # planning needs no approval; execution starts when its plan is approved
+        # planning needs no approval; execution starts when its plan is approved (R4)
         ok(send(pm, "post", f"{PROJECTS}/{project.pk}/transitions/start_planning"))
-        body = ok(send(pm, "post", f"{PROJECTS}/{project.pk}/transitions/start_execution"))
+        plan_url = f"/api/v1/planning/projects/{project.pk}/plan"
+        sections = dict.fromkeys(SECTION_CODES, "按合同约定的范围组织实施。")
+        ok(send(pm, "put", plan_url, {"sections": sections}))
+        ok(send(pm, "post", f"{plan_url}/submit", {}))
+        body = ok(pm.get(f"{PROJECTS}/{project.pk}"))
         assert body["status"] == Status.PLANNING
         [plan] = body["open_approvals"]
         assert plan["chain"] == "implementation_plan"
@@ -286,17 +317,35 @@ class TestRequestDetail:
 
         assert body["id"] == initiation.pk and body["status"] == "pending"
         assert body["chain"] == {"code": "initiation", "name": "立项审批"}
-        assert body["version"] == 1 and body["round"] == 1
+        assert body["version"] == 2 and body["round"] == 1
         assert body["submitter"]["id"] == company.pm.pk
-        assert body["subject_url"] == f"/projects/{initiation.project_id}/"
+        assert body["subject_url"] == f"/projects/{initiation.project_id}/initiation/"
         assert "某市交通局" in [line["value"] for line in body["summary"]]
         [round_one] = body["rounds"]
-        assert [s["name"] for s in round_one["steps"]] == ["PMO审核", "立项评审会会签", "总裁审批"]
-        assert [s["status"] for s in round_one["steps"]] == ["active", "waiting", "waiting"]
-        countersign = round_one["steps"][1]["tasks"]
+        assert [s["name"] for s in round_one["steps"]] == [
+            "PMO审核",
+            "商务部采购计划审核",
+            "立项评审会会签",
+            "总裁审批",
+        ]
+        assert [s["status"] for s in round_one["steps"]] == [
+            "active",
+            "waiting",
+            "waiting",
+            "waiting",
+        ]
+        assert [s["form"] for s in round_one["steps"]] == [
+            "",
+            "purchase_review",
+            "review_scores",
+            "",
+        ]
+        assert [t["assignee"]["username"] for t in round_one["steps"][1]["tasks"]] == ["commerce"]
+        countersign = round_one["steps"][2]["tasks"]
         assert {t["assignee"]["username"] for t in countersign} == {"expert", "finance", "am"}
         assert [e["action"] for e in body["events"]] == ["submit"]
         assert [t["id"] for t in body["my_tasks"]] == [task_of(initiation, company.pmo_staff).pk]
+        assert body["my_tasks"][0]["form"] is None  # the PMO review asks for no form
         assert (body["can_withdraw"], body["can_resubmit"], body["can_urge"]) == (
             False,
             False,
@@ -365,9 +414,11 @@ class TestTaskActions:
             "approved",
             "active",
             "waiting",
+            "waiting",
         ]
         assert body["my_tasks"] == []
-        assert ok(api_client(company.expert).get(f"{URL}/inbox"))["count"] == 1
+        assert ok(api_client(company.commerce).get(f"{URL}/inbox"))["count"] == 1
+        assert ok(api_client(company.expert).get(f"{URL}/inbox"))["count"] == 0
 
     def test_reject_ends_the_request_and_sends_the_project_back(self, company, initiation):
         task = task_of(initiation, company.pmo_staff)
@@ -410,7 +461,7 @@ class TestTaskActions:
             ("member", "pending"),
         ]
         approve_in_inbox(api_client(company.member), initiation.pk)
-        assert task_of(initiation, company.expert)
+        assert task_of(initiation, company.commerce)
 
     def test_add_before_waits_for_the_added_approver(self, company, initiation):
         staff = api_client(company.pmo_staff)
@@ -422,7 +473,7 @@ class TestTaskActions:
         assert_error(response, 409, "not_your_turn")
         approve_in_inbox(api_client(company.member), initiation.pk)
         ok(send(staff, "post", f"{URL}/tasks/{task.pk}/approve"))
-        assert task_of(initiation, company.expert)
+        assert task_of(initiation, company.commerce)
 
     def test_approve_with_add_after_asks_one_more(self, company, initiation):
         task = task_of(initiation, company.pmo_staff)
@@ -435,7 +486,7 @@ class TestTaskActions:
         assert body["rounds"][0]["steps"][0]["status"] == "active"
         assert "add_after" in [e["action"] for e in body["events"]]
         approve_in_inbox(api_client(company.member), initiation.pk)
-        assert task_of(initiation, company.expert)
+        assert task_of(initiation, company.commerce)
 
     @pytest.mark.parametrize("action, data", TASK_ACTIONS)
     def test_a_stranger_gets_404_and_changes_nothing(self, company, initiation, action, data):
@@ -588,6 +639,7 @@ class TestDecisionsWithAttachments:
             "approved",
             "active",
             "waiting",
+            "waiting",
         ]
         approve = body["events"][-1]
         assert approve["action"] == "approve" and approve["comment"] == "材料齐全"
@@ -724,7 +776,7 @@ class TestDecisionsWithAttachments:
 
         paths = api.get_openapi_schema()["paths"]
         for action, fields in [
-            ("approve", {"comment", "add_after"}),
+            ("approve", {"comment", "add_after", "form"}),
             ("reject", {"comment"}),
             ("return", {"comment"}),
         ]:
@@ -874,7 +926,7 @@ class TestBatchApprove:
         planned = walk(
             make_project(name="计划中"), "submit", "approve_initiation", "start_planning"
         )
-        project_transition(actor=company.pm, project=planned, code="start_execution")
+        submit_plan(planned, actor=company.pm)
         plan = ApprovalRequest.objects.get(project=planned, chain__code="implementation_plan")
         task_approve(actor=company.pmo_staff, task_id=task_of(plan, company.pmo_staff).pk)
         # (the countersign is one "all" step; the head's task there waits only for the head)
@@ -943,9 +995,20 @@ class TestChains:
         detail = ok(pmo.get(f"{URL}/chains/initiation"))
 
         assert {"initiation", "pm_appointment", "closure"} <= {c["code"] for c in chains}
-        assert detail["version"] == 1 and detail["subject_kind"] == "project.transition"
-        assert [s["name"] for s in detail["steps"]] == ["PMO审核", "立项评审会会签", "总裁审批"]
-        assert [v["number"] for v in detail["versions"]] == [1]
+        assert detail["version"] == 2 and detail["subject_kind"] == "project.transition"
+        assert [s["name"] for s in detail["steps"]] == [
+            "PMO审核",
+            "商务部采购计划审核",
+            "立项评审会会签",
+            "总裁审批",
+        ]
+        assert [s.get("form") for s in detail["steps"]] == [
+            None,
+            "purchase_review",
+            "review_scores",
+            None,
+        ]
+        assert [v["number"] for v in detail["versions"]] == [2, 1]
 
     @pytest.mark.parametrize("who", ["pm", "pmo_staff", "head", "president"])
     def test_only_the_pmo_administrator_sees_and_edits_chains(self, company, who):
@@ -967,13 +1030,14 @@ class TestChains:
 
         saved = ok(send(pmo, "put", f"{URL}/chains/initiation", body))
 
-        assert saved["version"] == 2 and [v["number"] for v in saved["versions"]] == [2, 1]
+        # version 2 is the shipped one with the step forms; the running request started on it
+        assert saved["version"] == 3 and [v["number"] for v in saved["versions"]] == [3, 2, 1]
         assert saved["versions"][0]["created_by"]["id"] == company.pmo.pk
         assert saved["versions"][0]["note"] == "简化"
         assert saved["steps"][1]["condition"] == VALID_STEPS[1]["condition"]
-        assert ok(pmo.get(f"{URL}/requests/{initiation.pk}"))["version"] == 1
+        assert ok(pmo.get(f"{URL}/requests/{initiation.pk}"))["version"] == 2
         # saving the same steps again makes no new version
-        assert ok(send(pmo, "put", f"{URL}/chains/initiation", body))["version"] == 2
+        assert ok(send(pmo, "put", f"{URL}/chains/initiation", body))["version"] == 3
 
     @pytest.mark.parametrize(
         "steps, problems",
@@ -1085,9 +1149,15 @@ class TestChains:
 
         steps = ok(pmo.get(f"{URL}/chains/initiation/preview", {"project": project.pk}))
 
-        assert [s["name"] for s in steps] == ["PMO审核", "立项评审会会签", "总裁审批"]
+        assert [s["name"] for s in steps] == [
+            "PMO审核",
+            "商务部采购计划审核",
+            "立项评审会会签",
+            "总裁审批",
+        ]
         assert [[a["username"] for a in s["approvers"]] for s in steps] == [
             ["pmostaff"],
+            ["commerce"],
             ["expert", "finance", "am"],
             ["president"],
         ]
@@ -1161,7 +1231,8 @@ class TestDelegations:
         )
         assert created["user"]["id"] == company.finance.pk
         assert created["delegate"]["id"] == company.member.pk and created["cancelled_at"] is None
-        task_approve(actor=company.pmo_staff, task_id=task_of(initiation, company.pmo_staff).pk)
+        approve_task(company.pmo_staff, initiation)
+        approve_task(company.commerce, initiation)
         member = api_client(company.member)
 
         inbox = ok(member.get(f"{URL}/inbox"))
@@ -1169,12 +1240,16 @@ class TestDelegations:
         [item] = inbox["items"]
         assert item["assignee"]["id"] == company.finance.pk
         assert item["on_behalf_of"]["id"] == company.finance.pk
-        detail = ok(send(member, "post", f"{URL}/tasks/{item['id']}/approve", {"comment": "代批"}))
+        # the board's step asks for the review scores, the delegate fills them in
+        task = ApprovalTask.objects.get(pk=item["id"])
+        data = {"comment": "代批", "form": answers_for(task)}
+        detail = ok(send(member, "post", f"{URL}/tasks/{item['id']}/approve", data))
         approve = detail["events"][-1]
         assert approve["actor"]["id"] == company.member.pk
         assert approve["on_behalf_of"]["id"] == company.finance.pk
         task = ApprovalTask.objects.get(pk=item["id"])
         assert task.status == TaskStatus.APPROVED and task.decided_by == company.member
+        assert task.answers == answers_for(task)
 
     def test_list_and_cancel(self, company, initiation):
         finance = api_client(company.finance)
@@ -1182,7 +1257,8 @@ class TestDelegations:
         assert [d["id"] for d in ok(finance.get(f"{URL}/delegations"))] == [created["id"]]
         member = api_client(company.member)
         assert [d["id"] for d in ok(member.get(f"{URL}/delegations"))] == [created["id"]]
-        task_approve(actor=company.pmo_staff, task_id=task_of(initiation, company.pmo_staff).pk)
+        approve_task(company.pmo_staff, initiation)
+        approve_task(company.commerce, initiation)
         task = task_of(initiation, company.finance)
 
         cancelled = ok(send(finance, "post", f"{URL}/delegations/{created['id']}/cancel"))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from conftest import answers_for, fill_initiation, submit_plan
 from epm.approvals import services
 from epm.approvals.models import (
     Action,
@@ -51,7 +52,15 @@ class TestDefaultChains:
             chain = Chain.objects.get(code=chain_code)
             assert chain.is_active, code
             assert chain.subject_kind == gates.TRANSITION_KIND
-            assert chain.current_version.number == 1
+            # the initiation chain's version 2 adds commerce's check and the board's scores
+            assert chain.current_version.number == (2 if chain_code == "initiation" else 1)
+        initiation = Chain.objects.get(code="initiation").current_version
+        assert [s.get("form") for s in initiation.steps] == [
+            None,
+            "purchase_review",
+            "review_scores",
+            None,
+        ]
         appointment = Chain.objects.get(code=gates.APPOINTMENT_CHAIN)
         assert appointment.subject_kind == gates.APPOINTMENT_KIND and appointment.is_active
         # the placeholders later issues fill are shipped switched off
@@ -61,7 +70,12 @@ class TestDefaultChains:
     def test_who_each_chain_asks(self, company, project):
         c = company
         expected = {
-            "initiation": [[c.pmo_staff], [c.expert, c.finance, c.am], [c.president]],
+            "initiation": [
+                [c.pmo_staff],
+                [c.commerce],
+                [c.expert, c.finance, c.am],
+                [c.president],
+            ],
             "pm_appointment": [[c.head], [c.am], [c.pmo]],
             "implementation_plan": [
                 None,  # the big-project manager, for sub-projects only
@@ -91,7 +105,7 @@ class TestLifecycleThroughApprovals:
 
         def decide(request, *people):
             for person in people:
-                approve_as(request, person)
+                approve_as(request, person, form=answers_for(task_for(request, person)))
                 decided.append((request.chain.code, person.username))
 
         # 1. PM appointment (R2): technical head → account manager → PMO; the number comes last
@@ -106,12 +120,14 @@ class TestLifecycleThroughApprovals:
         assert re.fullmatch(r"XM\d{8}", project.number)
         assert audits(project, "project.appoint_pm") == 1
 
-        # 2. Initiation (R4): PMO review → review board countersign → president
+        # 2. Initiation (R4): PMO review → commerce checks the purchase plan → review board
+        # countersign with scores → president; submitted with its materials (R3)
+        fill_initiation(project, actor=c.pm)
         project = project_transition(actor=c.pm, project=project, code="submit")
         assert reread(project).status == Status.INITIATION_REVIEW
         initiation = open_request(project, "approve_initiation")
         assert task_for(initiation, c.president).status == TaskStatus.WAITING
-        decide(initiation, c.pmo_staff, c.finance, c.am, c.expert)
+        decide(initiation, c.pmo_staff, c.commerce, c.finance, c.am, c.expert)
         assert reread(project).status == Status.INITIATION_REVIEW
         decide(initiation, c.president)
         assert reread(project).status == Status.APPROVED
@@ -121,7 +137,7 @@ class TestLifecycleThroughApprovals:
         assert project.status == Status.PLANNING
 
         # 4. Implementation plan (R10): the five reviewers countersign
-        project_transition(actor=c.pm, project=project, code="start_execution")
+        submit_plan(project, actor=c.pm)
         plan = open_request(project, "start_execution")
         big_pm, board = steps_of(plan)
         assert big_pm.status == StepStatus.SKIPPED
@@ -137,6 +153,7 @@ class TestLifecycleThroughApprovals:
             ("pm_appointment", "am"),
             ("pm_appointment", "pmo"),
             ("initiation", "pmostaff"),
+            ("initiation", "commerce"),
             ("initiation", "finance"),
             ("initiation", "am"),
             ("initiation", "expert"),
@@ -163,7 +180,7 @@ class TestLifecycleThroughApprovals:
             "approve_initiation",
             "start_planning",
         )
-        project_transition(actor=company.pm, project=child, code="start_execution")
+        submit_plan(child, actor=company.pm)
         plan = open_request(child, "start_execution")
         assert plan.values["is_sub_project"] is True
         big_pm, board = steps_of(plan)
@@ -304,7 +321,7 @@ class TestOutgrownRequests:
 
     def test_an_approved_suspension_cancels_a_pending_plan(self, company, project, walk):
         project = walk(project, "submit", "approve_initiation", "start_planning")
-        project_transition(actor=company.pm, project=project, code="start_execution")
+        submit_plan(project, actor=company.pm)
         plan = open_request(project, "start_execution")
         project_transition(actor=company.pm, project=project, code="suspend", reason="客户暂停")
         suspension = open_request(project, "suspend")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from conftest import answers_for
 from epm.approvals.models import (
     Action,
     ApprovalAttachment,
@@ -69,15 +70,27 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
+def form_fields(task) -> dict[str, str]:
+    """The step form's answers as the approval page posts them (`form-<field>`): a score of 4,
+    every check ticked; nothing when the step asks for no form."""
+    answers = answers_for(task) or {}
+    return {
+        f"form-{name}": "on" if value is True else str(value) for name, value in answers.items()
+    }
+
+
 def approve_through_page(approval, user, comment="同意") -> ApprovalTask:
-    """`user` opens the approval page and approves the first decision it offers them."""
+    """`user` opens the approval page and approves the first decision it offers them, filling
+    in the step's form when it shows one."""
     client = client_for(user)
     page = client.get(detail(approval))
     assert page.status_code == 200
     forms = page.context["task_forms"]
     assert forms, f"{user} has nothing to decide"
     task = forms[0].task
-    response = client.post(act(approval, task, "approve"), {"comment": comment}, follow=True)
+    assert (forms[0].step_form is not None) == bool(task.step.form)
+    data = {"comment": comment, **form_fields(task)}
+    response = client.post(act(approval, task, "approve"), data, follow=True)
     assert response.status_code == 200
     assert messages_of(response) == [said(user, "Approved.")]
     assert ApprovalTask.objects.get(pk=task.pk).status == TaskStatus.APPROVED
@@ -216,6 +229,7 @@ class TestActions:
         # when each approver signs in and approves on the approval page
         for user in (
             company.pmo_staff,
+            company.commerce,
             company.expert,
             company.finance,
             company.am,
@@ -448,6 +462,8 @@ class TestBatch:
         # appointment (simple) waiting
         initiation = submitted(company, project)
         task_approve(actor=company.pmo_staff, task_id=pending_task(initiation).pk)
+        commerce = pending_task(initiation, company.commerce)
+        task_approve(actor=company.commerce, task_id=commerce.pk, form=answers_for(commerce))
         other = make_project(name="第二个项目")
         project_appoint_pm(actor=company.pmo, project=other, pm=company.member)
         appointment = ApprovalRequest.objects.get(
@@ -578,12 +594,13 @@ class TestChainEditor:
     def test_others_get_404(self, company, who):
         client = client_for(getattr(company, who))
         chain = Chain.objects.get(code="initiation")
+        versions = ChainVersion.objects.filter(chain=chain).count()
         assert client.get(reverse("approvals:chains")).status_code == 404
         url = reverse("approvals:chain_edit", args=["initiation"])
         assert client.get(url).status_code == 404
         steps = [{"name": "x", "mode": "any", "due_days": 1, "approvers": [], "condition": ""}]
         assert client.post(url, chain_post(chain, steps)).status_code == 404
-        assert ChainVersion.objects.filter(chain=chain).count() == 1
+        assert ChainVersion.objects.filter(chain=chain).count() == versions
 
     def test_save_makes_a_version_and_running_requests_keep_theirs(self, company, project):
         running = submitted(company, project)
@@ -650,6 +667,7 @@ class TestChainEditor:
 
     def test_bad_steps_are_refused_and_kept(self, company):
         chain = Chain.objects.get(code="initiation")
+        versions = ChainVersion.objects.filter(chain=chain).count()
         steps = [
             {
                 "name": "没有审批人的步骤",
@@ -674,10 +692,11 @@ class TestChainEditor:
         assert any("nonsense" in p for p in problems)
         assert response.context["editor"]["steps"][0]["name"] == "没有审批人的步骤"
         assert 'data-testid="chain-problems"' in response.content.decode()
-        assert ChainVersion.objects.filter(chain=chain).count() == 1
+        assert ChainVersion.objects.filter(chain=chain).count() == versions
 
     def test_condition_that_is_not_json_is_refused(self, company):
         chain = Chain.objects.get(code="initiation")
+        versions = ChainVersion.objects.filter(chain=chain).count()
         steps = [
             {
                 "name": "PMO审核",
@@ -691,7 +710,7 @@ class TestChainEditor:
         response = client_for(company.pmo).post(url, chain_post(chain, steps))
         assert response.status_code == 400
         assert response.context["editor"]["steps"][0]["condition"] == "amount > 5"
-        assert ChainVersion.objects.filter(chain=chain).count() == 1
+        assert ChainVersion.objects.filter(chain=chain).count() == versions
 
     def test_preview_shows_resolved_names(self, company, project):
         url = reverse("approvals:chain_edit", args=["implementation_plan"])

@@ -85,9 +85,13 @@ def test_the_closed_project_walked_the_whole_main_line(demo):
         .order_by("pk")
         .values_list("action", flat=True)
     )
-    assert actions[:3] == ["project.create", "project.appoint_pm", "project.submit"]
-    assert "project.start_execution" in actions
-    assert actions[-2:] == ["project.start_closure", "project.close"]
+    lifecycle = [a for a in actions if a.startswith("project.")]
+    assert lifecycle[:3] == ["project.create", "project.appoint_pm", "project.submit"]
+    assert "project.start_execution" in lifecycle
+    assert lifecycle[-2:] == ["project.start_closure", "project.close"]
+    # its initiation materials were written before it was submitted (R3)
+    submitted = actions.index("project.submit")
+    assert "finance.budget_save" in actions[:submitted]
 
 
 def test_one_big_project_with_two_sub_projects_each_with_its_own_pm(demo):
@@ -187,3 +191,17 @@ def test_command_if_empty_still_prints_the_logins_of_a_loaded_demo(demo):
     call_command("demo", "--if-empty", stdout=out)
     assert counts() == before
     assert "zhouzhiming" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
+
+
+def test_projects_in_execution_held_their_kickoff_with_action_items(demo):
+    from epm.registers.models import ActionItem, Meeting, MeetingKind
+
+    started = Project.objects.exclude(
+        status__in=[Status.DRAFT, Status.INITIATION_REVIEW, Status.APPROVED, Status.PLANNING]
+    )
+    kickoffs = Meeting.objects.filter(kind=MeetingKind.KICKOFF_INTERNAL, published_at__isnull=False)
+    assert set(kickoffs.values_list("project_id", flat=True)) == set(
+        started.values_list("pk", flat=True)
+    )
+    items = ActionItem.objects.filter(meeting__in=kickoffs)
+    assert items.exists() and all(item.owner_id for item in items)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import approve_everything
+from conftest import approve_everything, fill_initiation
 from epm.core.models import ApiToken, AuditEvent
 from epm.core.services import api_token_create, api_token_revoke, department_create
 from epm.projects.models import Membership, Project, ProjectRole, Status
@@ -648,7 +648,9 @@ class TestHistory:
         send(pmo, "post", f"{URL}/{pk}/appoint-pm", {"pm_id": company.pm.pk})
         approve_everything(Project.objects.get(pk=pk))
         send(pmo, "post", f"{URL}/{pk}/members", {"user_id": company.member.pk, "role": "tester"})
-        send(api_client(company.pm), "post", f"{URL}/{pk}/transitions/submit")
+        fill_initiation(Project.objects.get(pk=pk), actor=company.pm)  # R3: submitted with them
+        submitted = send(api_client(company.pm), "post", f"{URL}/{pk}/transitions/submit")
+        assert submitted.status_code == 200, submitted.content[:500]
 
         response = api_client(company.pm).get(f"{URL}/{pk}/history")
 
