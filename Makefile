@@ -67,6 +67,16 @@ TYPED := epm/core/services.py epm/core/calendar_services.py epm/core/selectors.p
 	epm/projects/lifecycle.py epm/projects/gates.py epm/projects/sweeps.py \
 	epm/projects/approval_subjects.py epm/approvals/models.py epm/approvals/services.py \
 	epm/approvals/selectors.py epm/approvals/rules.py epm/approvals/steps.py \
-	epm/approvals/subjects.py epm/approvals/conditions.py epm/approvals/resolution.py
+	epm/approvals/subjects.py epm/approvals/conditions.py epm/approvals/resolution.py \
+	epm/approvals/stepforms.py epm/projects/hooks.py epm/projects/intake.py \
+	epm/projects/nomination.py epm/projects/intake_selectors.py epm/projects/intake_hooks.py \
+	epm/interop/excel.py epm/planning/services epm/planning/selectors.py \
+	epm/planning/selectors_purchase.py epm/planning/selectors_plan.py epm/planning/review.py \
+	epm/planning/purchase_columns.py epm/planning/plan_sections.py epm/planning/diff.py \
+	epm/planning/rules.py epm/planning/lifecycle_hooks.py \
+	epm/finance/services.py epm/finance/selectors.py epm/finance/rules.py \
+	epm/finance/money.py epm/finance/models.py epm/finance/lifecycle_hooks.py \
+	epm/finance/export.py epm/registers/services.py epm/registers/selectors.py \
+	epm/registers/rules.py epm/registers/sweeps.py epm/registers/models.py
 typecheck:
 	$(BIN)/mypy $(TYPED)
