@@ -223,7 +223,6 @@ def plan_save(*, actor: User, project: Project, sections: dict[str, str]) -> Pla
     return version
 
 
-@transaction.atomic
 def _move(
     actor: User,
     project: Project,
@@ -249,6 +248,7 @@ def _move(
     )
 
 
+@transaction.atomic
 def plan_submit(*, actor: User, project: Project, reason: str = "") -> ImplementationPlan:
     """Submit the latest version for approval: this asks for the start of execution, which the
     implementation plan chain approves (or which happens at once when the type needs none)."""
