@@ -10,12 +10,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from epm.core.errors import ApplicationError
+from epm.core.money import MONEY_LIMIT
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-# Below ¥10 trillion: 15 significant digits, which SQLite (storing decimals as REAL) keeps
-# exactly; the DecimalField's 16 digits would round there.
-MONEY_LIMIT = Decimal("1e13")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

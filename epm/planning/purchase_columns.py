@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy
 
+from epm.core.money import MONEY_LIMIT
 from epm.interop import excel
 from epm.interop.excel import Column
 
@@ -87,7 +88,7 @@ COLUMNS: tuple[Column, ...] = (
         required=True,
         decimals=2,
         greater_than=Decimal(0),
-        less_than=Decimal("1e14"),
+        less_than=MONEY_LIMIT,
         number_format=excel.MONEY_FORMAT,
         width=14,
         help=gettext_lazy("Required, in yuan. Greater than 0, at most 2 decimal places."),

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Sum
 
 from epm.approvals.models import ApprovalRequest, ApprovalTask, TaskStatus
 from epm.core.models import User
@@ -33,8 +32,9 @@ def cost_budget_total(project: Project) -> Decimal:
         model = apps.get_model("finance", "BudgetLine")
     except LookupError:
         return ZERO
-    total = model.objects.filter(project=project).aggregate(total=Sum("amount"))["total"]
-    return total if total is not None else ZERO
+    # Added here, not by SQL: SQLite would sum the decimals as floating point.
+    amounts = model.objects.filter(project=project).values_list("amount", flat=True)
+    return sum(amounts, start=ZERO)
 
 
 @dataclass

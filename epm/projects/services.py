@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from epm.core.audit import audit_record, diff, scope_of, snapshot
 from epm.core.errors import ApplicationError, PermissionDenied
 from epm.core.models import Department, User
+from epm.core.money import MONEY_LIMIT
 from epm.core.notifications import notify
 from epm.core.workcalendar import company_time_zone
 
@@ -91,7 +92,7 @@ def _money(value: Any) -> Decimal | None:
     exponent = amount.as_tuple().exponent  # an int for finite numbers, checked above
     if isinstance(exponent, int) and exponent < -2:
         raise ApplicationError(_("The contract amount has at most two decimals."), "invalid_amount")
-    if amount >= Decimal("1e14"):
+    if amount >= MONEY_LIMIT:
         raise ApplicationError(_("The contract amount is too large."), "invalid_amount")
     return amount
 

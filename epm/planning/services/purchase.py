@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from epm.core.audit import audit_record, scope_of
 from epm.core.errors import ApplicationError
 from epm.core.models import User
+from epm.core.money import MONEY_LIMIT
 from epm.interop import excel
 from epm.interop.excel import CellError, CellValueError, Column
 from epm.projects.models import Project
@@ -33,7 +34,7 @@ MAX_LINES = 2000
 MAX_FILE_BYTES = 5 * 1024 * 1024
 IMPORT_MODES = ("replace", "append")
 ZERO = Decimal("0.00")
-MAX_AMOUNT = Decimal("1e14")  # a line's amount, in yuan
+MAX_AMOUNT = MONEY_LIMIT  # a line's amount, in yuan
 
 
 @dataclass(frozen=True)

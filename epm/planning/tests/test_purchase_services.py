@@ -100,6 +100,8 @@ class TestLines:
             ({"quantity": "1.0001"}, "too_many_decimals"),
             ({"unit_price": "9.999"}, "too_many_decimals"),
             ({"unit_price": "1e14"}, "too_large"),
+            # 16 significant digits: SQLite would round it (MONEY_LIMIT)
+            ({"unit_price": "12345678901234.57"}, "too_large"),
             ({"unit_price": "NaN"}, "not_a_number"),
             ({"quantity": "两台"}, "not_a_number"),
             ({"item": "  "}, "required"),
@@ -116,6 +118,12 @@ class TestLines:
         error = refusal(project, company.pm, **fields)
         assert error.code == code and error.status == 400
         assert error.detail[0]["code"] == code
+
+    def test_the_largest_price_is_stored_exactly(self, company, project):
+        line = add(project, company.pm, quantity="1", unit_price="9999999999999.99")
+        line.refresh_from_db()
+        assert line.unit_price == Decimal("9999999999999.99")
+        assert line.amount == Decimal("9999999999999.99")
 
     def test_every_bad_field_is_named_at_once(self, company, project):
         from django.utils import translation
@@ -216,10 +224,10 @@ class TestTotals:
 
     def test_big_amounts_keep_every_cent(self, company, project):
         for _ in range(3):
-            add(project, company.pm, quantity="9999999.999", unit_price="9999999.99")
+            add(project, company.pm, quantity="999999.999", unit_price="9999999.99")
         plan = purchase_plan(company.pm, project)
-        assert plan.total == 3 * Decimal("99999999890000.00")  # 99999999890000.00001 each
-        error = refusal_on(project, company.pm, quantity="10000000", unit_price="10000000")
+        assert plan.total == 3 * Decimal("9999999980000.00")  # 9999999980000.00001 each
+        error = refusal_on(project, company.pm, quantity="1000000", unit_price="10000000")
         assert error.code == "amount_too_large"
 
     def test_the_plan_for_readers(self, company, project):

@@ -44,6 +44,7 @@ class TestCreateUpdate:
             ({"contract_amount": Decimal("-1")}, "invalid_amount"),
             ({"contract_amount": Decimal("1.005")}, "invalid_amount"),
             ({"contract_amount": "abc"}, "invalid_amount"),
+            ({"contract_amount": Decimal("12345678901234.57")}, "invalid_amount"),  # SQLite rounds
             (
                 {"planned_start": dt.date(2026, 5, 1), "planned_finish": dt.date(2026, 4, 1)},
                 "finish_before_start",
