@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import StrictFloat, StrictInt
 
 
 class CategoryOut(Schema):
@@ -35,7 +36,7 @@ class BudgetLineIn(Schema):
     category: str = Field(..., description="A cost category's code, e.g. labour.")
     month: str = Field(..., description="YYYY-MM.", examples=["2026-04"])
     # A string keeps the exact decimal; numbers are accepted and read through their text.
-    amount: str | int | float = Field(..., examples=["12000.00"])
+    amount: str | StrictInt | StrictFloat = Field(..., examples=["12000.00"])
 
 
 class BudgetIn(Schema):
@@ -43,7 +44,7 @@ class BudgetIn(Schema):
         ...,
         description="The whole budget: it replaces the lines there were. Zero amounts are dropped.",
     )
-    total: str | int | float | None = Field(
+    total: str | StrictInt | StrictFloat | None = Field(
         None, description="If given, the lines must add up to it exactly (else total_mismatch)."
     )
 

@@ -75,6 +75,19 @@ class TestBudgetApi:
         assert "100.00" in body["message"] and "90.00" in body["message"]
         assert not BudgetLine.objects.filter(project=bare).exists()
 
+    @pytest.mark.parametrize("field", ["amount", "total"])
+    def test_true_is_not_one_yuan(self, company, bare, field):
+        payload = {"lines": [line("labour", "2026-04", "1")], "total": "1"}
+        if field == "amount":
+            payload["lines"][0]["amount"] = True
+        else:
+            payload["total"] = True
+
+        response = send(api_client(company.pm), "put", budget_url(bare), payload)
+
+        assert response.status_code == 422
+        assert not BudgetLine.objects.filter(project=bare).exists()
+
     def test_bad_lines_are_a_400_with_every_problem(self, company, bare):
         payload = {"lines": [line("nosuch", "2026-04", "1"), line("labour", "2099-01", "-5")]}
 
