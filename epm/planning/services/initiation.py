@@ -217,4 +217,17 @@ def initiation_problems(project: Project) -> list[str]:
         )
     if not project.milestones.exists():
         problems.append(_("The preliminary schedule has no milestones."))
+    signed = project.contract_signed_on
+    if signed is not None:
+        # The contract date may have moved since the lines were written.
+        early = project.purchase_lines.filter(delivery_on__lt=signed)
+        items = list(early.values_list("item", flat=True)[:10])
+        if items:
+            problems.append(
+                _(
+                    "Purchase plan lines are delivered before the contract was signed "
+                    "(%(d)s): %(items)s."
+                )
+                % {"items": "、".join(items), "d": signed.isoformat()}
+            )
     return problems

@@ -22,7 +22,7 @@ from epm.planning.services.initiation import (
     milestone_delete,
     milestone_update,
 )
-from epm.projects.models import Status
+from epm.projects.models import Project, Status
 from epm.projects.services import project_transition
 from epm.testing import api_client, assert_error, send
 
@@ -180,6 +180,29 @@ class TestSubmitGuard:
         project = project_transition(actor=company.pm, project=bare, code="submit")
 
         assert project.status == Status.INITIATION_REVIEW
+
+    def test_a_contract_date_moved_past_the_deliveries_stops_the_submit(self, company, bare):
+        from epm.planning.services.purchase import purchase_line_add
+        from epm.projects.services import project_update
+
+        fill_initiation(bare, actor=company.pm)
+        purchase_line_add(
+            actor=company.pm,
+            project=bare,
+            item="核心交换机",
+            quantity="1",
+            unit="台",
+            unit_price="100.00",
+            delivery_on=dt.date(2026, 3, 2),  # after the signing on 1 March
+        )
+        project_update(actor=company.pmo, project=bare, contract_signed_on=dt.date(2026, 6, 1))
+
+        with pytest.raises(ApplicationError) as error:
+            project_transition(actor=company.pm, project=bare, code="submit")
+
+        assert error.value.code == "initiation_incomplete"
+        assert "核心交换机" in error.value.message and "2026-06-01" in error.value.message
+        assert Project.objects.get(pk=bare.pk).status == Status.DRAFT
 
 
 def approve_as_each(project, *, scores: dict[str, int] | None = None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -31,6 +33,20 @@ def _context(request, project, **extra):
     }
 
 
+def _refused(request, project, refused, **forms):
+    """A refused form: shown again with its errors while the materials may be edited; once they
+    are frozen (in approval, or the project moved on) the page shows the stored text and the
+    reason, never the refused input as if it were saved."""
+    context = _context(request, project, **forms)
+    if context["overview"].editable:
+        return render(request, "planning/initiation.html", context)
+    for error in refused.non_field_errors() or [
+        _("The initiation materials cannot be changed now.")
+    ]:
+        messages.error(request, error)
+    return redirect("planning:initiation", project.pk)
+
+
 @login_required
 def initiation(request, project_id: int):
     project = access_project(request.user, project_id)
@@ -49,7 +65,7 @@ def initiation_save(request, project_id: int):
     if run_form(form, call):
         messages.success(request, _("The initiation application is saved."))
         return redirect("planning:initiation", project.pk)
-    return render(request, "planning/initiation.html", _context(request, project, form=form))
+    return _refused(request, project, form, form=form)
 
 
 @login_required
@@ -64,9 +80,7 @@ def milestone_add(request, project_id: int):
     if run_form(form, call):
         messages.success(request, _("Milestone added."))
         return redirect("planning:initiation", project.pk)
-    return render(
-        request, "planning/initiation.html", _context(request, project, milestone_form=form)
-    )
+    return _refused(request, project, form, milestone_form=form)
 
 
 @login_required
@@ -110,19 +124,20 @@ def initiation_print(request, project_id: int):
 def _budget_by_category(project) -> list[tuple[str, object]]:
     """The cost budget's total per category, for the printed form (finance keeps the lines)."""
     from django.apps import apps
-    from django.db.models import Sum
 
     try:
         model = apps.get_model("finance", "BudgetLine")
     except LookupError:
         return []
-    rows = (
+    totals: dict[str, Decimal] = {}
+    # Added here, not by SQL: SQLite would sum the decimals as floating point.
+    for name, amount in (
         model.objects.filter(project=project)
-        .values("category__name", "category__sort_order")
-        .annotate(total=Sum("amount"))
         .order_by("category__sort_order", "category__name")
-    )
-    return [(row["category__name"], row["total"]) for row in rows]
+        .values_list("category__name", "amount")
+    ):
+        totals[name] = totals.get(name, Decimal("0.00")) + amount
+    return list(totals.items())
 
 
 urlpatterns = [
