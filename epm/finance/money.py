@@ -10,12 +10,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from epm.core.errors import ApplicationError
-from epm.core.money import MONEY_LIMIT
+from epm.core.money import MONEY_LIMIT, NUMBER_TEXT
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def parse_amount(value: Any) -> Decimal:
@@ -30,6 +30,10 @@ def parse_amount(value: Any) -> Decimal:
     text = str(value).strip().replace(",", "").replace("，", "")
     if text == "":
         return ZERO
+    if not NUMBER_TEXT.fullmatch(text):
+        raise ApplicationError(
+            _("“%(value)s” is not a number.") % {"value": str(value)[:40]}, "not_a_number"
+        )
     try:
         amount = Decimal(text)
     except (InvalidOperation, ValueError):

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from epm.core.errors import ApplicationError
+from epm.core.money import NUMBER_TEXT
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -195,7 +196,9 @@ def parse_decimal(
     elif isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = re.sub(r"[\s,，¥￥]", "", value)
+        text = re.sub(r"[,，¥￥]", "", value.strip())
+        if not NUMBER_TEXT.fullmatch(text):
+            raise CellValueError(_("is not a number"), "not_a_number")
         try:
             number = Decimal(text)
         except InvalidOperation:

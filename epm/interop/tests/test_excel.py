@@ -81,6 +81,10 @@ class TestParseDecimal:
             ("-1", "not_positive"),
             ("1.001", "too_many_decimals"),
             ("1e6", "too_large"),
+            ("1_000", "not_a_number"),  # Decimal() would read these
+            ("１２", "not_a_number"),
+            ("١٢", "not_a_number"),
+            ("1 0", "not_a_number"),
         ],
     )
     def test_refusals(self, value, code):
