@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EPM := $(BIN)/epm
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-sqlite test-postgres lint typecheck format clean
+.PHONY: setup run test test-sqlite test-postgres lint typecheck format clean bench
 
 setup: $(VENV)/.installed epm/static/vendor/.installed
 	@$(EPM) migrate --noinput -v0
@@ -49,6 +49,10 @@ test-postgres:
 	@echo "== tests on PostgreSQL ($$EPM_TEST_POSTGRES_URL)"
 	EPM_TEST_DATABASE_URL="$$EPM_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
 
+# Performance figures (never timing assertions in tests): the critical-path engine.
+bench: setup
+	$(BIN)/python -m benchmarks.cpm
+
 lint: typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -77,6 +81,7 @@ TYPED := epm/core/services.py epm/core/calendar_services.py epm/core/selectors.p
 	epm/finance/services.py epm/finance/selectors.py epm/finance/rules.py \
 	epm/finance/money.py epm/finance/models.py epm/finance/lifecycle_hooks.py \
 	epm/finance/export.py epm/registers/services.py epm/registers/selectors.py \
-	epm/registers/rules.py epm/registers/sweeps.py epm/registers/models.py
+	epm/registers/rules.py epm/registers/sweeps.py epm/registers/models.py \
+	epm/scheduling/cpm.py epm/interop/psplib.py benchmarks/cpm.py
 typecheck:
 	$(BIN)/mypy $(TYPED)
