@@ -20,6 +20,7 @@ from epm.core.errors import ApplicationError, PermissionDenied
 from epm.core.models import User
 from epm.planning.rules import check_initiation_editable
 from epm.projects.models import Project
+from epm.projects.services import lock_project
 
 from . import rules
 from .models import BudgetLine, CostCategory, MonthlyBudget, MonthlyBudgetSource
@@ -34,10 +35,6 @@ CATEGORY_FIELDS = ["name", "name_en", "sort_order", "is_active"]
 # PositiveIntegerField's range on every database Django supports.
 MAX_SORT_ORDER = 2_147_483_647
 _CODE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-
-
-def _lock(project: Project) -> Project:
-    return Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
 
 
 def budget_bounds(project: Project) -> tuple[dt.date | None, dt.date | None]:
@@ -168,7 +165,7 @@ def budget_save(
     Each line is {"category": code, "month": "YYYY-MM" or a date, "amount": "decimal"}; zero
     amounts are dropped. With `total`, the lines must add up to it exactly.
     """
-    project = _lock(project)
+    project = lock_project(project)
     check_initiation_editable(actor, project)
     cells, problems = _parse_lines(project, lines)
     if problems:
@@ -226,7 +223,7 @@ def budget_make_effective(
     if source not in MonthlyBudgetSource.values:
         raise ApplicationError(_("Unknown budget source."), "invalid_source")
     month = month_start(month)
-    project = _lock(project)
+    project = lock_project(project)
     record, _created = MonthlyBudget.objects.select_for_update().get_or_create(
         project=project, month=month, defaults={"source": source}
     )

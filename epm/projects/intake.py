@@ -23,7 +23,7 @@ from epm.core.models import User
 
 from . import rules
 from .models import ContractDeliverable, OutsourcingPart, OutsourcingStatus, Project
-from .services import _lock
+from .services import lock_project
 
 OUTSOURCING_KIND = "project.outsourcing"
 OUTSOURCING_CHAIN = "outsourcing"
@@ -160,7 +160,7 @@ def deliverable_add(
     unit: str = "",
 ) -> ContractDeliverable:
     """Record a deliverable the contract lists (R1); it goes to the end of the list."""
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_deliverables(actor, project)
     last = ContractDeliverable.objects.filter(project=project).aggregate(m=Max("position"))["m"]
     item = ContractDeliverable(project=project, position=(last or 0) + 1)
@@ -183,7 +183,7 @@ def deliverable_update(
     *, actor: User, project: Project, deliverable_id: int, **fields: Any
 ) -> ContractDeliverable:
     _unknown(fields, DELIVERABLE_FIELDS)
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_deliverables(actor, project)
     item = _deliverable(project, deliverable_id)
     before = snapshot(item, DELIVERABLE_FIELDS)
@@ -204,7 +204,7 @@ def deliverable_update(
 
 @transaction.atomic
 def deliverable_remove(*, actor: User, project: Project, deliverable_id: int) -> None:
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_deliverables(actor, project)
     item = _deliverable(project, deliverable_id)
     audit_record(
@@ -270,7 +270,7 @@ def outsourcing_add(
     contract_number: str = "",
 ) -> OutsourcingPart:
     """Record a part of the work given to a supplier; its application is submitted next."""
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_outsourcing(actor, project)
     part = OutsourcingPart(project=project, created_by=actor)
     _clean_part(
@@ -304,7 +304,7 @@ def outsourcing_update(
     """Edit a part; while its application is decided nothing changes, and once approved only
     the outsourcing contract number may still be recorded."""
     _unknown(fields, OUTSOURCING_FIELDS)
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_outsourcing(actor, project)
     part = _part(project, part_id, lock=True)
     if part.status == OutsourcingStatus.IN_APPROVAL:
@@ -337,7 +337,7 @@ def outsourcing_update(
 
 @transaction.atomic
 def outsourcing_remove(*, actor: User, project: Project, part_id: int) -> None:
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_outsourcing(actor, project)
     part = _part(project, part_id, lock=True)
     if part.status == OutsourcingStatus.IN_APPROVAL:
@@ -363,7 +363,7 @@ def application_title(part: OutsourcingPart) -> str:
 def outsourcing_submit(*, actor: User, project: Project, part_id: int) -> ApprovalRequest:
     """Submit the part's outsourcing application (外包申请) to the `outsourcing` chain; a
     returned application is resubmitted, a rejected one starts again."""
-    project = _lock(project)
+    project = lock_project(project)
     _may_edit_outsourcing(actor, project)
     part = _part(project, part_id, lock=True)
     if part.status == OutsourcingStatus.IN_APPROVAL:

@@ -22,7 +22,7 @@ from epm.core.workcalendar import get_calendar
 
 from . import gates, rules
 from .models import Nomination, NominationStatus, Project
-from .services import _lock
+from .services import lock_project
 
 NOMINATION_WORKING_DAYS = 2  # R2: "2个工作日内"
 
@@ -91,7 +91,7 @@ def _check_no_pm(project: Project) -> None:
 @transaction.atomic
 def nomination_start(*, actor: User, project: Project) -> Nomination:
     """The PMO received the contract and asks the technical department for a PM (R2)."""
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.is_pmo(actor):
         raise PermissionDenied()
     _check_no_pm(project)
@@ -151,7 +151,7 @@ def nomination_start(*, actor: User, project: Project) -> Nomination:
 @transaction.atomic
 def nomination_submit(*, actor: User, project: Project, pm: User, short_name: str = "") -> Project:
     """The technical head (or the PMO) nominates the PM; this starts the appointment approval."""
-    project = _lock(project)
+    project = lock_project(project)
     return nominate(actor=actor, project=project, pm=pm, short_name=short_name)
 
 
@@ -200,7 +200,7 @@ def nominate(*, actor: User, project: Project, pm: User, short_name: str = "") -
 @transaction.atomic
 def nomination_cancel(*, actor: User, project: Project, reason: str = "") -> Nomination:
     """The PMO withdraws its request for a nomination (the contract fell through, …)."""
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.is_pmo(actor):
         raise PermissionDenied()
     nomination = project.nominations.filter(status=NominationStatus.OPEN).first()
@@ -224,7 +224,7 @@ def nomination_cancel(*, actor: User, project: Project, reason: str = "") -> Nom
 def appointment_not_granted(*, actor: User, project_id: int) -> Nomination | None:
     """The first appointment was rejected or withdrawn: the department nominates again
     (inside the deciding approval's transaction). The original deadline still holds."""
-    project = _lock(Project(pk=project_id))
+    project = lock_project(Project(pk=project_id))
     if project.pm_id is not None or project.is_frozen:
         return None
     nomination = (

@@ -72,11 +72,14 @@ def company_today() -> dt.date:
     return timezone.localdate(timezone=company_time_zone())
 
 
-def _lock(project: Project) -> Project:
+def lock_project(project: Project | int) -> Project:
+    """The project's row, locked for the caller's transaction (every service that changes a
+    project or what belongs to it takes this lock first, so they run one after another)."""
+    pk = project if isinstance(project, int) else project.pk
     return (
         Project.objects.select_for_update(of=("self",))
         .select_related("project_type__lifecycle")
-        .get(pk=project.pk)
+        .get(pk=pk)
     )
 
 
@@ -206,7 +209,7 @@ def project_update(*, actor: User, project: Project, **fields: Any) -> Project:
         raise ApplicationError(
             _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}, "invalid_field"
         )
-    project = _lock(project)
+    project = lock_project(project)
     if project.is_frozen:
         raise ApplicationError(
             _("A %(state)s project cannot be edited.") % {"state": project.get_status_display()},
@@ -245,7 +248,7 @@ def _next_number(today: dt.date) -> str:
 def project_appoint_pm(*, actor: User, project: Project, pm: User, short_name: str = "") -> Project:
     """Ask to appoint (or replace) the PM (R2, R20): this starts the appointment approval, and
     the PM is appointed when it is approved; the first appointment assigns the number (R3)."""
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.can_appoint_pm(actor, project):
         raise PermissionDenied()
     if project.pm_id is None:
@@ -271,7 +274,7 @@ def project_assign_number(
 ) -> Project:
     """R3: the PMO administrator sets or corrects the project number and short name (the
     appointment assigned one automatically) until the initiation is submitted."""
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.is_pmo_admin(actor):
         raise PermissionDenied()
     if project.status != Status.DRAFT:
@@ -310,7 +313,7 @@ def project_assign_number(
 
 def appointment_approved(*, actor: User, project_id: int, pm_id: int, short_name: str) -> Project:
     """Carry out an approved appointment (called inside the deciding approval's transaction)."""
-    project = _lock(Project(pk=project_id))
+    project = lock_project(Project(pk=project_id))
     if project.is_frozen:
         raise ApplicationError(
             _("A %(state)s project cannot be edited.") % {"state": project.get_status_display()},
@@ -372,7 +375,7 @@ def _appoint(*, actor: User, project: Project, pm: User, short_name: str) -> Pro
 
 @transaction.atomic
 def project_member_add(*, actor: User, project: Project, user: User, role: str) -> Membership:
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.can_manage_members(actor, project):
         raise PermissionDenied()
     if role not in ProjectRole.values:
@@ -396,7 +399,7 @@ def project_member_add(*, actor: User, project: Project, user: User, role: str) 
 
 @transaction.atomic
 def project_member_remove(*, actor: User, project: Project, membership_id: int) -> None:
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.can_manage_members(actor, project):
         raise PermissionDenied()
     membership = Membership.objects.filter(project=project, pk=membership_id).first()
@@ -456,7 +459,7 @@ def project_transition(*, actor: User, project: Project, code: str, reason: str 
     once and starts the initiation approval when the template gates it.
     """
     with transaction.atomic():
-        project = _lock(project)
+        project = lock_project(project)
         template = project.project_type.lifecycle
         transition = _transition(project, code)
         if not rules.can_request_transition(actor, project, transition):
@@ -503,7 +506,7 @@ def take_transition(*, actor: User, project_id: int, code: str, reason: str) -> 
     """Take a transition without asking for its approval: the approval engine calls this when
     the approval was just granted (inside the deciding transaction), and to move a returned
     initiation back into review when it is resubmitted."""
-    project = _lock(Project(pk=project_id))
+    project = lock_project(Project(pk=project_id))
     transition = _transition(project, code)
     _guard(project, transition, reason)
     return _apply(actor=actor, project=project, transition=transition, reason=reason)
@@ -511,7 +514,7 @@ def take_transition(*, actor: User, project_id: int, code: str, reason: str) -> 
 
 def initiation_sent_back(*, actor: User, project_id: int, reason: str) -> Project | None:
     """The initiation approval was returned, rejected or withdrawn: back to draft for editing."""
-    project = _lock(Project(pk=project_id))
+    project = lock_project(Project(pk=project_id))
     if project.status != Status.INITIATION_REVIEW:
         return None
     transition = _transition(project, "reject_initiation")
@@ -560,7 +563,7 @@ def project_record_final_acceptance(
 ) -> Project:
     """Record the final acceptance of a project that closed after initial acceptance (e.g. system
     integration, whose final acceptance follows the warranty period), without a state change."""
-    project = _lock(project)
+    project = lock_project(project)
     if not rules.can_record_final_acceptance(actor, project):
         raise PermissionDenied()
     if not final_acceptance_after_closure(project.project_type.lifecycle):

@@ -24,6 +24,7 @@ from epm.core.notifications import notify
 from epm.core.workcalendar import company_time_zone
 from epm.projects.models import Project, Status
 from epm.projects.rules import PMO_ROLES
+from epm.projects.services import lock_project
 
 from . import rules
 from .models import ActionItem, ActionItemStatus, Meeting, MeetingKind, MeetingStatus
@@ -52,17 +53,13 @@ def company_today() -> dt.date:
 # --- locking and guards --------------------------------------------------------------------------
 
 
-def _lock_project(project_id: int) -> Project:
-    return Project.objects.select_for_update(of=("self",)).get(pk=project_id)
-
-
 def _lock_meeting(meeting: Meeting) -> tuple[Project, Meeting]:
-    project = _lock_project(meeting.project_id)
+    project = lock_project(meeting.project_id)
     return project, Meeting.objects.select_for_update().get(pk=meeting.pk)
 
 
 def _lock_item(item: ActionItem) -> tuple[Project, ActionItem]:
-    project = _lock_project(item.project_id)
+    project = lock_project(item.project_id)
     return project, ActionItem.objects.select_for_update().get(pk=item.pk)
 
 
@@ -390,7 +387,7 @@ def meeting_create(
     action_items: Iterable[Mapping[str, Any]] = (),
 ) -> Meeting:
     """Record a meeting as a draft, with its action items (each owner is told)."""
-    project = _lock_project(project.pk)
+    project = lock_project(project.pk)
     _check_writable(actor, project)
     data = _clean_meeting(
         project,

@@ -17,6 +17,7 @@ from epm.core.audit import CHARACTERS_SUFFIX, audit_record, scope_of
 from epm.core.errors import ApplicationError
 from epm.core.models import User
 from epm.projects.models import Project
+from epm.projects.services import lock_project
 
 from .. import rules
 from ..models import InitiationApplication, Milestone
@@ -26,15 +27,6 @@ APPLICATION_FIELDS = ("background", "goals", "scope", "expected_benefits", "risk
 REQUIRED_FIELDS = ("background", "goals", "scope", "expected_benefits")
 MAX_TEXT = 20_000
 MAX_MILESTONES = 100
-
-
-def lock_project(project: Project | int) -> Project:
-    pk = project if isinstance(project, int) else project.pk
-    return (
-        Project.objects.select_for_update(of=("self",))
-        .select_related("project_type__lifecycle")
-        .get(pk=pk)
-    )
 
 
 @transaction.atomic

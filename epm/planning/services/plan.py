@@ -28,12 +28,11 @@ from epm.core.models import User
 from epm.core.notifications import notify
 from epm.projects import gates
 from epm.projects.models import Project
-from epm.projects.services import project_transition
+from epm.projects.services import lock_project, project_transition
 
 from .. import rules
 from ..models import ImplementationPlan, PlanComment, PlanSeen, PlanStatus, PlanVersion
 from ..plan_sections import MAX_SECTION_CHARS, SECTION_CODES, SECTIONS, section
-from .initiation import lock_project
 
 STEP = "start_execution"
 MAX_COMMENT_CHARS = 5_000

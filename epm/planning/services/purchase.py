@@ -24,11 +24,11 @@ from epm.core.money import MONEY_LIMIT
 from epm.interop import excel
 from epm.interop.excel import CellError, CellValueError, Column
 from epm.projects.models import Project
+from epm.projects.services import lock_project
 
 from .. import rules
 from ..models import PurchaseLine
 from ..purchase_columns import BY_KEY, COLUMNS, FIELDS, NUMBER
-from .initiation import lock_project
 
 MAX_LINES = 2000
 MAX_FILE_BYTES = 5 * 1024 * 1024
