@@ -5,15 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from .lifecycle import STEP_LABELS
-from .models import (
-    ContractDeliverable,
-    Nomination,
-    NominationStatus,
-    OutsourcingPart,
-    OutsourcingStatus,
-    Project,
-    Status,
-)
+from .models import OutsourcingStatus
 
 ACTION_LABELS = {
     "project.create": _("Project registered"),
@@ -40,25 +32,16 @@ ACTION_LABELS = {
 
 
 def field_labels() -> dict[str, str]:
-    labels = {
-        f.name: str(f.verbose_name)
-        for f in Project._meta.get_fields()
-        if hasattr(f, "verbose_name")
+    """Change keys that are not fields of the audited model (the history reads those from the
+    model itself: a project's, a deliverable's, a nomination's)."""
+    return {
+        "member": str(_("member")),
+        "deliverable": str(_("deliverable")),
+        "outsourcing": str(_("outsourcing part")),
+        "outsourcing_status": str(_("outsourcing application")),
+        "nominated_pm": str(_("nominated project manager")),
     }
-    labels["member"] = str(_("member"))
-    for model in (ContractDeliverable, OutsourcingPart, Nomination):
-        for f in model._meta.get_fields():
-            if hasattr(f, "verbose_name") and f.name not in labels:
-                labels[f.name] = str(f.verbose_name)
-    labels["deliverable"] = str(_("deliverable"))
-    labels["outsourcing"] = str(_("outsourcing part"))
-    labels["outsourcing_status"] = str(_("outsourcing application"))
-    labels["nominated_pm"] = str(_("nominated project manager"))
-    return labels
 
 
 def value_labels() -> dict[str, dict[str, str]]:
-    states = {value: str(label) for value, label in Status.choices}
-    outsourcing = {value: str(label) for value, label in OutsourcingStatus.choices}
-    nomination = {value: str(label) for value, label in NominationStatus.choices}
-    return {"status": {**nomination, **states}, "outsourcing_status": outsourcing}
+    return {"outsourcing_status": {value: str(label) for value, label in OutsourcingStatus.choices}}
