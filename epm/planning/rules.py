@@ -59,3 +59,36 @@ def check_initiation_editable(user: User, project: Project) -> None:
 
 def can_edit_plan(user: User, project: Project) -> bool:
     return project.status in PLAN_EDITABLE and is_preparer(user, project)
+
+
+# The schedule is built while planning and kept up to date (progress, re-planning) until the
+# system goes into trial run; it is frozen while the implementation plan is in review.
+SCHEDULE_EDITABLE = frozenset(
+    {Status.APPROVED, Status.PLANNING, Status.EXECUTING, Status.TRIAL_RUN}
+)
+
+
+def can_edit_schedule(user: User, project: Project) -> bool:
+    return project.status in SCHEDULE_EDITABLE and is_preparer(user, project)
+
+
+def check_schedule_editable(user: User, project: Project, *, plan_in_review: bool) -> None:
+    """Raise the reason the schedule cannot be changed now (called with the project locked)."""
+    if not is_preparer(user, project):
+        raise PermissionDenied()
+    if project.status not in SCHEDULE_EDITABLE:
+        raise ApplicationError(
+            _("The project is %(state)s: its schedule cannot be changed.")
+            % {"state": project.get_status_display()},
+            "schedule_closed",
+            status=409,
+        )
+    if plan_in_review:
+        raise ApplicationError(
+            _(
+                "The implementation plan is in review, so its schedule cannot be changed. "
+                "Ask a reviewer to return it if something must change."
+            ),
+            "in_approval",
+            status=409,
+        )

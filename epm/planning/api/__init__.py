@@ -6,4 +6,4 @@ from ninja import Router
 
 router = Router(tags=["planning"])
 
-from . import initiation, plan, purchase  # noqa: E402, F401  (they add their endpoints)
+from . import baselines, exchange, gantt, initiation, plan, purchase, schedule  # noqa: E402, F401

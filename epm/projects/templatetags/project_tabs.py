@@ -16,6 +16,7 @@ TABS = [
     ("planning:purchase", _("Purchase plan"), "purchase"),
     ("finance:budget", _("Cost budget"), "budget"),
     ("planning:plan", _("Implementation plan"), "plan"),
+    ("planning:schedule", _("Schedule"), "schedule"),
     ("registers:meetings", _("Meetings"), "meetings"),
 ]
 

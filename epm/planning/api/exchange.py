@@ -1,0 +1,5 @@
+"""API endpoints: exchange (being written)."""
+
+from __future__ import annotations
+
+from . import router  # noqa: F401

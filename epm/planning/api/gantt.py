@@ -1,0 +1,5 @@
+"""API endpoints: gantt (being written)."""
+
+from __future__ import annotations
+
+from . import router  # noqa: F401

@@ -1,0 +1,3 @@
+"""Pages: baselines (being written)."""
+
+urlpatterns: list = []

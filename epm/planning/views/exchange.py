@@ -1,0 +1,3 @@
+"""Pages: exchange (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: gantt (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: schedule (being written)."""
+
+urlpatterns: list = []
