@@ -8,7 +8,8 @@ up to 12 tasks.
 The reference schedule below is an independent brute force: every link is turned into a
 difference constraint ``start[s] - start[p] >= w`` and the constraints are relaxed
 Bellman-Ford style until nothing changes, forward for the early starts, backward for the late
-starts.
+starts. A second one does the same from the keywords' bounds (date constraints, a deadline, a
+status date), and progress is checked against the plan it records and against its definitions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from epm.scheduling import CycleError, compute
 
 KINDS = ("FS", "SS", "FF", "SF")
+CONSTRAINTS = ("SNET", "FNET", "SNLT", "FNLT", "MSO")
 MAX_TASKS = 12
 SETTINGS = settings(max_examples=300, deadline=None)
 
@@ -322,3 +324,193 @@ def test_a_back_edge_raises_cycle_error_with_a_real_cycle(net):
     pairs = {(p, s) for p, s, _, _ in links}
     for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True):
         assert (a, b) in pairs, f"cycle {cycle}: no link {a} -> {b}"
+
+
+# -- (f) constraints, deadline and progress --------------------------------------------------------
+
+
+@st.composite
+def bounded_networks(draw, *, kinds=CONSTRAINTS, deadline=True):
+    """A DAG with constraints on some tasks, maybe a deadline and maybe a status date."""
+    durations, links = draw(dags())
+    n = len(durations)
+    constraints = {}
+    if n:
+        tasks = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+        for task in tasks:
+            constraints[task] = (draw(st.sampled_from(kinds)), draw(st.integers(0, 30)))
+    keywords = {
+        "constraints": constraints,
+        "deadline": draw(st.none() | st.integers(0, 60)) if deadline else None,
+        "status_date": draw(st.none() | st.integers(0, 20)),
+    }
+    return durations, links, keywords
+
+
+def bounded_reference(durations, links, constraints, deadline, status_date):
+    """Bellman-Ford from the bounds: es >= the lower bounds, ls <= the upper ones, and an MSO
+    task's dates fixed (never relaxed)."""
+    n = len(durations)
+    cons = [(p, s, weight(durations, p, s, kind, lag)) for p, s, kind, lag in links]
+    es = [status_date or 0] * n
+    pinned = set()
+    for task, (kind, offset) in constraints.items():
+        if kind == "SNET":
+            es[task] = max(es[task], offset)
+        elif kind == "FNET":
+            es[task] = max(es[task], offset - durations[task])
+        elif kind == "MSO":
+            es[task] = offset
+            pinned.add(task)
+    changed = True
+    while changed:
+        changed = False
+        for p, s, w in cons:
+            if s not in pinned and es[p] + w > es[s]:
+                es[s] = es[p] + w
+                changed = True
+    ef = [es[i] + durations[i] for i in range(n)]
+    finish = max(ef, default=0)
+    end = finish if deadline is None else deadline
+    ls = [end - durations[i] for i in range(n)]
+    for task, (kind, offset) in constraints.items():
+        if kind == "SNLT":
+            ls[task] = min(ls[task], offset)
+        elif kind == "FNLT":
+            ls[task] = min(ls[task], offset - durations[task])
+        elif kind == "MSO":
+            ls[task] = offset
+    changed = True
+    while changed:
+        changed = False
+        for p, s, w in cons:
+            if p not in pinned and ls[s] - w < ls[p]:
+                ls[p] = ls[s] - w
+                changed = True
+    total = [ls[i] - es[i] for i in range(n)]
+    free = [finish - ef[i] for i in range(n)]
+    for p, s, w in cons:
+        free[p] = min(free[p], es[s] - es[p] - w)
+    least = min(total, default=0)
+    return {
+        "es": es,
+        "ef": ef,
+        "ls": ls,
+        "lf": [ls[i] + durations[i] for i in range(n)],
+        "total_float": total,
+        "free_float": [max(0, min(free[i], total[i])) for i in range(n)],
+        "critical": [t == least for t in total],
+        "finish": finish,
+    }
+
+
+@SETTINGS
+@given(bounded_networks())
+def test_constraints_and_deadline_equal_brute_force(net):
+    durations, links, keywords = net
+    s = compute(durations, links, **keywords)
+    assert fields(s) == bounded_reference(durations, links, **keywords)
+    assert s.total_float == [s.ls[i] - s.es[i] for i in range(len(durations))]
+
+
+@SETTINGS
+@given(bounded_networks(kinds=("SNET", "FNET"), deadline=False))
+def test_only_lower_bounds_leave_floats_non_negative(net):
+    durations, links, keywords = net
+    s = compute(durations, links, **keywords)
+    for i in range(len(durations)):
+        assert s.es[i] >= (keywords["status_date"] or 0), i
+        assert 0 <= s.free_float[i] <= s.total_float[i], i
+    for p, succ, kind, lag in links:
+        assert link_holds(s, p, succ, kind, lag), (p, succ, kind, lag)
+    if durations:
+        assert min(s.total_float) == 0
+
+
+@st.composite
+def planned_progress(draw):
+    """A DAG, its plain schedule and a status date within it; the tasks recorded as done
+    exactly as planned up to the status date."""
+    durations, links = draw(dags())
+    plan = compute(durations, links)
+    status = draw(st.integers(0, plan.finish))
+    started = {
+        t: plan.es[t] for t in range(len(durations)) if plan.es[t] < status or plan.ef[t] <= status
+    }
+    finished = {t: plan.ef[t] for t in started if plan.ef[t] <= status}
+    return durations, links, plan, status, started, finished
+
+
+@SETTINGS
+@given(planned_progress())
+def test_progress_on_plan_moves_no_early_date(net):
+    durations, links, plan, status, started, finished = net
+    s = compute(durations, links, status_date=status, actual_start=started, actual_finish=finished)
+    assert (s.es, s.ef, s.finish) == (plan.es, plan.ef, plan.finish)
+
+
+@st.composite
+def progressed_networks(draw):
+    """A DAG with random actuals: each task not started, in progress or complete by the
+    status date, with or without its remaining work; maybe a deadline."""
+    durations, links = draw(dags())
+    deadline = draw(st.none() | st.integers(0, 40))
+    status = draw(st.integers(0, 15))
+    started, finished, remaining = {}, {}, {}
+    for task in range(len(durations)):
+        state = draw(st.sampled_from(("not started", "in progress", "complete")))
+        if state == "not started":
+            continue
+        started[task] = draw(st.integers(0, status))
+        if state == "complete":
+            finished[task] = draw(st.integers(started[task], status))
+        elif draw(st.booleans()):
+            remaining[task] = draw(st.integers(0, 10))
+    return durations, links, deadline, status, started, finished, remaining
+
+
+@SETTINGS
+@given(progressed_networks())
+def test_progress_follows_its_definitions(net):
+    durations, links, deadline, status, started, finished, remaining = net
+    s = compute(
+        durations,
+        links,
+        deadline=deadline,
+        status_date=status,
+        actual_start=started,
+        actual_finish=finished,
+        remaining=remaining,
+    )
+    n = len(durations)
+    for t in range(n):
+        if t in finished:
+            assert (s.es[t], s.ef[t], s.ls[t], s.lf[t]) == (started[t], finished[t]) * 2
+            assert (s.total_float[t], s.free_float[t], s.critical[t]) == (0, 0, False)
+        elif t in started:
+            rest = remaining.get(t, max(durations[t] - (status - started[t]), 0))
+            assert (s.es[t], s.ef[t]) == (started[t], status + rest)
+        else:
+            assert s.ef[t] == s.es[t] + durations[t]
+            incoming = [forward_bound(s, durations, *link) for link in links if link[1] == t]
+            assert s.es[t] == max([status, *incoming]), t
+        assert s.lf[t] - s.ls[t] == s.ef[t] - s.es[t]
+        assert s.total_float[t] == s.ls[t] - s.es[t]
+    unfinished = [s.total_float[t] for t in range(n) if t not in finished]
+    least = min(unfinished, default=0)
+    assert s.critical == [t not in finished and s.total_float[t] == least for t in range(n)]
+    for p, succ, kind, lag in links:
+        if succ not in started:
+            assert link_holds(s, p, succ, kind, lag), (p, succ, kind, lag)
+    # late dates: from the successors not complete, with the started tasks' own durations
+    effective = [s.ef[t] - s.es[t] for t in range(n)]
+    end = s.finish if deadline is None else deadline
+    for t in range(n):
+        if t in finished:
+            continue
+        outgoing = [
+            backward_bound(s, effective, *link)
+            for link in links
+            if link[0] == t and link[1] not in finished
+        ]
+        assert s.lf[t] == min([end, *outgoing]), t
