@@ -18,6 +18,20 @@ ACTION_LABELS = {
     "planning.plan_approve": _("Implementation plan approved"),
     "planning.plan_sent_back": _("Implementation plan sent back for rework"),
     "planning.plan_comment": _("Comment on the implementation plan"),
+    "planning.task_add": _("WBS task added"),
+    "planning.task_update": _("WBS task changed"),
+    "planning.task_delete": _("WBS task removed"),
+    "planning.task_move": _("WBS task moved"),
+    "planning.task_drag": _("Task re-planned on the Gantt chart"),
+    "planning.link_add": _("Dependency added"),
+    "planning.link_update": _("Dependency changed"),
+    "planning.link_delete": _("Dependency removed"),
+    "planning.assignment_set": _("Person assigned to a task"),
+    "planning.assignment_remove": _("Person taken off a task"),
+    "planning.schedule_update": _("Schedule settings changed"),
+    "planning.schedule_import": _("Schedule imported"),
+    "planning.baseline_set": _("Baseline saved"),
+    "planning.baseline_current": _("Current baseline switched"),
 }
 
 
@@ -33,4 +47,5 @@ def field_labels() -> dict[str, object]:
         "milestone": _("milestone"),
         "version": _("version"),
         "comment": _("comment"),
+        "link": _("dependency"),
     }

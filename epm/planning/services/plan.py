@@ -31,8 +31,17 @@ from epm.projects.models import Project
 from epm.projects.services import lock_project, project_transition
 
 from .. import rules
-from ..models import ImplementationPlan, PlanComment, PlanSeen, PlanStatus, PlanVersion
+from ..models import (
+    BaselineSource,
+    ImplementationPlan,
+    PlanComment,
+    PlanSeen,
+    PlanStatus,
+    PlanVersion,
+    WbsTask,
+)
 from ..plan_sections import MAX_SECTION_CHARS, SECTION_CODES, SECTIONS, section
+from .baseline import baseline_set
 
 STEP = "start_execution"
 MAX_COMMENT_CHARS = 5_000
@@ -377,6 +386,10 @@ def plan_approved(*, actor: User, project: Project) -> None:
     version.approved_at = now
     version.save(update_fields=["approved_at", "updated_at"])
     _move(actor, project, plan, PlanStatus.APPROVED, "planning.plan_approve", version)
+    if WbsTask.objects.filter(project=project).exists():  # the plan's schedule: baseline 1
+        baseline_set(
+            actor=actor, project=project, source=BaselineSource.PLAN, note=f"v{version.number}"
+        )
 
 
 def plan_sent_back(*, actor: User, project: Project) -> None:

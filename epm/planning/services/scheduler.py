@@ -172,6 +172,9 @@ def reschedule(project: Project) -> ProjectSchedule:
         task.start_on, task.finish_on = scale.task_dates(
             result.es[i], result.ef[i], task.kind == TaskKind.MILESTONE
         )
+        # What happened is shown as it happened, also on a day off.
+        task.start_on = task.actual_start_on or task.start_on
+        task.finish_on = task.actual_finish_on or task.finish_on
     _roll_up(tasks, scale)
     WbsTask.objects.bulk_update(tasks, COMPUTED_FIELDS, batch_size=500)
 
@@ -180,6 +183,9 @@ def reschedule(project: Project) -> ProjectSchedule:
     schedule.computed_at = timezone.now()
     schedule.revision += 1
     schedule.save(update_fields=["finish_on", "computed_at", "revision"])
+    from .baseline import check_slips  # imports this module
+
+    check_slips(project)
     return schedule
 
 
@@ -189,8 +195,21 @@ def _engine_options(schedule: ProjectSchedule, scale: DayScale, leaves: list[Wbs
     actual_start: dict[int, int] = {}
     actual_finish: dict[int, int] = {}
     remaining: dict[int, int] = {}
+    status = schedule.status_on or timezone.localdate()
+    status_offset = max(scale.end_offset(status), 0)
     for i, task in enumerate(leaves):
         milestone = task.kind == TaskKind.MILESTONE
+        for when in (task.actual_start_on, task.actual_finish_on):
+            if when and when > status:
+                raise ApplicationError(
+                    _(
+                        "“%(task)s” has an actual date (%(d)s) after the status date "
+                        "%(status)s. Move the status date or correct the actual date."
+                    )
+                    % {"task": task, "d": when.isoformat(), "status": status.isoformat()},
+                    "actual_after_status",
+                    status=409,
+                )
         if task.constraint_type != ConstraintType.ASAP and task.constraint_on:
             when = task.constraint_on
             if task.constraint_type == ConstraintType.FNLT or milestone:
@@ -199,17 +218,20 @@ def _engine_options(schedule: ProjectSchedule, scale: DayScale, leaves: list[Wbs
                 offset = scale.start_index(when)
             constraints[i] = (task.constraint_type.upper(), max(offset, 0))
         if task.actual_start_on:
-            actual_start[i] = max(scale.start_index(task.actual_start_on), 0)
+            # Work may start or finish on a day off (a weekend cut-over): the start is pulled
+            # back so the task keeps at least a day, and nothing lands after the status date.
+            begin = max(scale.start_index(task.actual_start_on), 0)
             if task.actual_finish_on:
-                finish = scale.end_offset(task.actual_finish_on)
-                actual_finish[i] = max(finish, actual_start[i] + (0 if milestone else 1))
-                if milestone:
-                    actual_start[i] = actual_finish[i] = scale.end_offset(task.actual_finish_on)
-            elif task.remaining_days is not None:
-                remaining[i] = task.remaining_days
-            elif task.percent_complete:
-                left = task.duration_days * (100 - task.percent_complete)
-                remaining[i] = -(-left // 100)
+                end = max(scale.end_offset(task.actual_finish_on), 0 if milestone else 1)
+                actual_start[i] = end if milestone else min(begin, end - 1)
+                actual_finish[i] = end
+            else:
+                actual_start[i] = min(begin, status_offset)
+                if task.remaining_days is not None:
+                    remaining[i] = task.remaining_days
+                elif task.percent_complete:
+                    left = task.duration_days * (100 - task.percent_complete)
+                    remaining[i] = -(-left // 100)
     if constraints:
         options["constraints"] = constraints
     if schedule.deadline_on:
@@ -218,8 +240,7 @@ def _engine_options(schedule: ProjectSchedule, scale: DayScale, leaves: list[Wbs
         options["actual_start"] = actual_start
         options["actual_finish"] = actual_finish
         options["remaining"] = remaining
-        status = schedule.status_on or timezone.localdate()
-        options["status_date"] = max(scale.end_offset(status), 0)
+        options["status_date"] = status_offset
     return options
 
 

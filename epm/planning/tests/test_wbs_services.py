@@ -108,3 +108,72 @@ def test_deferred_schedules_once(planning, company, django_assert_max_num_querie
         for i in range(5):
             add(planning, company.pm, f"t{i}", duration_days=1)
     assert all(t.start_on for t in WbsTask.objects.filter(project=planning))
+
+
+@pytest.mark.django_db
+def test_the_wbs_can_start_from_the_preliminary_milestones(planning, company):
+    made = wbs.wbs_from_preliminary(actor=company.pm, project=planning)
+    assert made and all(fresh(t).kind == TaskKind.MILESTONE for t in made)
+    assert [fresh(t).constraint_on for t in made] == [
+        m.planned_on for m in planning.milestones.all()
+    ]
+    with pytest.raises(ApplicationError):
+        wbs.wbs_from_preliminary(actor=company.pm, project=planning)
+
+
+# Working days from the schedule start, Wednesday 1 April 2026 (Qingming: 4–6 April off):
+# offset 0 = 04-01, 1 = 04-02, 2 = 04-03, 3 = 04-07, 4 = 04-08, 5 = 04-09, 6 = 04-10.
+
+
+@pytest.mark.django_db
+def test_a_deadline_before_the_finish_gives_negative_float(planning, company):
+    a = add(planning, company.pm, "甲", duration_days=5)  # 04-01 … 04-08
+    wbs.schedule_update(actor=company.pm, project=planning, deadline_on="2026-04-07")
+    a = fresh(a)
+    assert a.finish_on == dt.date(2026, 4, 8)
+    assert a.total_float == -1 and a.critical
+
+
+@pytest.mark.django_db
+def test_a_milestone_constraint_date_is_the_day_it_shows_on(planning, company):
+    m = add(
+        planning,
+        company.pm,
+        "验收",
+        kind=TaskKind.MILESTONE,
+        constraint_type=ConstraintType.MSO,
+        constraint_on="2026-04-08",
+    )
+    assert fresh(m).start_on == fresh(m).finish_on == dt.date(2026, 4, 8)
+
+
+@pytest.mark.django_db
+def test_remaining_work_is_scheduled_after_the_status_date(planning, company):
+    pm = company.pm
+    a = add(planning, pm, "甲", duration_days=5)
+    b = add(planning, pm, "乙", duration_days=1)
+    c = add(planning, pm, "丙", duration_days=1)
+    wbs.link_add(actor=pm, project=planning, predecessor=a, successor=b)
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-02")
+    wbs.task_update(actor=pm, task=a, actual_start_on="2026-04-01", remaining_days=4)
+    a, b, c = fresh(a), fresh(b), fresh(c)
+    assert (a.start_on, a.finish_on) == (dt.date(2026, 4, 1), dt.date(2026, 4, 9))
+    assert b.start_on == dt.date(2026, 4, 10)
+    assert c.start_on == dt.date(2026, 4, 3)  # not started: after the status date
+    with pytest.raises(ApplicationError) as refused:
+        wbs.task_update(actor=pm, task=c, actual_start_on="2026-04-03")
+    assert refused.value.code == "actual_after_status"
+    assert fresh(c).actual_start_on is None
+
+
+@pytest.mark.django_db
+def test_a_task_done_over_a_weekend_stays_done(planning, company):
+    pm = company.pm
+    a = add(planning, pm, "割接", duration_days=1)
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-05")  # a holiday
+    wbs.task_update(
+        actor=pm, task=a, actual_start_on="2026-04-04", actual_finish_on="2026-04-05"
+    )
+    a = fresh(a)
+    assert a.percent_complete == 100 and not a.critical
+    assert (a.start_on, a.finish_on) == (dt.date(2026, 4, 4), dt.date(2026, 4, 5))
