@@ -9,6 +9,7 @@ from decimal import Decimal
 from epm.core.models import User
 from epm.projects.models import Project
 
+from .demo_schedule import write_schedule
 from .services.initiation import initiation_save, milestone_add
 
 # What system-integration style projects buy: (item, configuration, quantity, unit, unit price).
@@ -128,9 +129,11 @@ PLAN_TEXT = {
 
 
 def write_plan(project: Project, actor: User, *, reason: str = "") -> Project:
-    """The implementation plan (R4), written and sent to its countersign."""
+    """The implementation plan (R4) with its schedule, written and sent to its countersign
+    (whose approval saves the schedule as baseline 1)."""
     from .services.plan import plan_save, plan_submit
 
+    write_schedule(project, actor)
     plan_save(actor=actor, project=project, sections=PLAN_TEXT)
     plan_submit(actor=actor, project=project, reason=reason)
     project.refresh_from_db()

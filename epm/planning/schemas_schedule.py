@@ -32,7 +32,7 @@ CONSTRAINT = "asap, snet (start no earlier than), fnlt (finish no later than), m
 LINK_KIND = "FS, SS, FF or SF."
 
 
-class SettingsOut(Schema):
+class WbsSettingsOut(Schema):
     start_on: dt.date
     status_on: dt.date | None = Field(..., description="Progress is measured up to this day.")
     deadline_on: dt.date | None
@@ -43,7 +43,7 @@ class SettingsOut(Schema):
     revision: int = Field(..., description="Bumped by every change of the schedule.")
 
 
-class SettingsPatch(Schema):
+class WbsSettingsPatch(Schema):
     """Fields left out keep their value; null clears the status date or the deadline."""
 
     start_on: Day | None = None
@@ -53,7 +53,7 @@ class SettingsPatch(Schema):
     slip_threshold_days: Whole | None = None
 
 
-class TaskOut(Schema):
+class WbsTaskOut(Schema):
     id: int
     parent_id: int | None
     position: int = Field(..., description="Among its siblings, from 0.")
@@ -80,7 +80,7 @@ class TaskOut(Schema):
     planned_hours: Decimal
 
 
-class TaskFields(Schema):
+class WbsTaskFields(Schema):
     kind: StrictStr | None = Field(None, description=KIND)
     duration_days: Whole | None = Field(None, description="Working days, 0 to 10000.")
     constraint_type: StrictStr | None = Field(None, description=CONSTRAINT)
@@ -93,7 +93,7 @@ class TaskFields(Schema):
     notes: StrictStr | None = None
 
 
-class TaskIn(TaskFields):
+class WbsTaskIn(WbsTaskFields):
     """Fields left out take their defaults (a one-day task, as soon as possible)."""
 
     name: StrictStr = Field(..., description="At most 200 characters.")
@@ -101,18 +101,18 @@ class TaskIn(TaskFields):
     position: Whole | None = Field(None, description="Among the siblings; null: last.")
 
 
-class TaskPatch(TaskFields):
+class WbsTaskPatch(WbsTaskFields):
     """Fields left out keep their value; the task is checked as a whole again."""
 
     name: StrictStr | None = None
 
 
-class MoveIn(Schema):
+class WbsMoveIn(Schema):
     parent_id: ObjectId | None = Field(None, description="Null: the top level.")
     position: Whole | None = Field(None, description="Among the new siblings; null: last.")
 
 
-class LinkOut(Schema):
+class WbsLinkOut(Schema):
     id: int
     predecessor_id: int
     successor_id: int
@@ -121,19 +121,19 @@ class LinkOut(Schema):
     text: str = Field(..., description='As the successor lists it: "1.2FS+2".')
 
 
-class LinkIn(Schema):
+class WbsLinkIn(Schema):
     predecessor_id: ObjectId
     successor_id: ObjectId
     kind: StrictStr = Field("FS", description=LINK_KIND)
     lag_days: Whole = 0
 
 
-class LinkPatch(Schema):
+class WbsLinkPatch(Schema):
     kind: StrictStr | None = Field(None, description=LINK_KIND)
     lag_days: Whole | None = None
 
 
-class AssignmentOut(Schema):
+class WbsAssignmentOut(Schema):
     id: int
     task_id: int
     user_id: int | None
@@ -141,23 +141,23 @@ class AssignmentOut(Schema):
     planned_hours: Decimal
 
 
-class AssignmentIn(Schema):
+class WbsAssignmentIn(Schema):
     planned_hours: Hours = Field(..., description="Above 0, one decimal place.")
 
 
-class TotalsOut(Schema):
+class WbsTotalsOut(Schema):
     task_count: int
     milestone_count: int
     finish_on: dt.date | None
     planned_hours: Decimal
 
 
-class ScheduleOut(Schema):
+class WbsScheduleOut(Schema):
     project_id: int
     editable: bool
     frozen_reason: str | None = Field(..., description="Why the schedule cannot be changed now.")
-    settings: SettingsOut
-    totals: TotalsOut
-    tasks: list[TaskOut] = Field(..., description="In WBS order.")
-    links: list[LinkOut]
-    assignments: list[AssignmentOut]
+    settings: WbsSettingsOut
+    totals: WbsTotalsOut
+    tasks: list[WbsTaskOut] = Field(..., description="In WBS order.")
+    links: list[WbsLinkOut]
+    assignments: list[WbsAssignmentOut]

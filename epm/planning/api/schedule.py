@@ -18,18 +18,18 @@ from epm.projects.rules import access_project
 
 from ..models import Assignment, Dependency, WbsTask
 from ..schemas_schedule import (
-    AssignmentIn,
-    AssignmentOut,
-    LinkIn,
-    LinkOut,
-    LinkPatch,
-    MoveIn,
-    ScheduleOut,
-    SettingsOut,
-    SettingsPatch,
-    TaskIn,
-    TaskOut,
-    TaskPatch,
+    WbsAssignmentIn,
+    WbsAssignmentOut,
+    WbsLinkIn,
+    WbsLinkOut,
+    WbsLinkPatch,
+    WbsMoveIn,
+    WbsScheduleOut,
+    WbsSettingsOut,
+    WbsSettingsPatch,
+    WbsTaskIn,
+    WbsTaskOut,
+    WbsTaskPatch,
 )
 from ..selectors_schedule import (
     AssignmentRow,
@@ -166,7 +166,7 @@ def _assignment_out(a: AssignmentRow) -> dict:
     }
 
 
-@router.get("/projects/{project_id}/schedule", response=ScheduleOut)
+@router.get("/projects/{project_id}/schedule", response=WbsScheduleOut)
 def schedule(request, project_id: int):
     """The WBS in WBS order with computed dates, its links and assignments, and whether the
     caller may change it now (and why not)."""
@@ -188,8 +188,8 @@ def schedule(request, project_id: int):
     }
 
 
-@router.patch("/projects/{project_id}/schedule", response=SettingsOut)
-def schedule_update(request, project_id: int, payload: SettingsPatch):
+@router.patch("/projects/{project_id}/schedule", response=WbsSettingsOut)
+def schedule_update(request, project_id: int, payload: WbsSettingsPatch):
     """Change the start, status date, deadline, working calendar or slip threshold; the dates
     are recomputed."""
     project = access_project(request.auth, project_id)
@@ -199,8 +199,8 @@ def schedule_update(request, project_id: int, payload: SettingsPatch):
     return _settings(schedule)
 
 
-@router.post("/projects/{project_id}/tasks", response={201: TaskOut})
-def task_add(request, project_id: int, payload: TaskIn):
+@router.post("/projects/{project_id}/tasks", response={201: WbsTaskOut})
+def task_add(request, project_id: int, payload: WbsTaskIn):
     """Add a task or milestone, under `parent_id` (top level when null) at `position`."""
     project = access_project(request.auth, project_id)
     fields = payload.dict(exclude_unset=True)
@@ -218,8 +218,8 @@ def task_add(request, project_id: int, payload: TaskIn):
     return Status(201, _task_out(task_row(task)))
 
 
-@router.patch("/projects/{project_id}/tasks/{int:task_id}", response=TaskOut)
-def task_update(request, project_id: int, task_id: int, payload: TaskPatch):
+@router.patch("/projects/{project_id}/tasks/{int:task_id}", response=WbsTaskOut)
+def task_update(request, project_id: int, task_id: int, payload: WbsTaskPatch):
     """Change a task's fields (a summary's kind and duration follow its subtasks)."""
     project = access_project(request.auth, project_id)
     task = services.task_update(
@@ -236,8 +236,8 @@ def task_delete(request, project_id: int, task_id: int):
     return Status(204, None)
 
 
-@router.post("/projects/{project_id}/tasks/{int:task_id}/move", response=TaskOut)
-def task_move(request, project_id: int, task_id: int, payload: MoveIn):
+@router.post("/projects/{project_id}/tasks/{int:task_id}/move", response=WbsTaskOut)
+def task_move(request, project_id: int, task_id: int, payload: WbsMoveIn):
     """Move a task with its subtasks under `parent_id` (null: the top level) at `position`
     among the new siblings (null: last). Indenting is moving under the sibling above."""
     project = access_project(request.auth, project_id)
@@ -250,8 +250,8 @@ def task_move(request, project_id: int, task_id: int, payload: MoveIn):
     return _task_out(task_row(moved))
 
 
-@router.post("/projects/{project_id}/links", response={201: LinkOut})
-def link_add(request, project_id: int, payload: LinkIn):
+@router.post("/projects/{project_id}/links", response={201: WbsLinkOut})
+def link_add(request, project_id: int, payload: WbsLinkIn):
     """The successor waits on the predecessor; 409 when that would close a circle (the message
     names its tasks, `detail.tasks` their ids)."""
     project = access_project(request.auth, project_id)
@@ -266,8 +266,8 @@ def link_add(request, project_id: int, payload: LinkIn):
     return Status(201, _link_out(Dependency.objects.select_related("predecessor").get(pk=link.pk)))
 
 
-@router.patch("/projects/{project_id}/links/{int:link_id}", response=LinkOut)
-def link_update(request, project_id: int, link_id: int, payload: LinkPatch):
+@router.patch("/projects/{project_id}/links/{int:link_id}", response=WbsLinkOut)
+def link_update(request, project_id: int, link_id: int, payload: WbsLinkPatch):
     project = access_project(request.auth, project_id)
     link = services.link_update(
         actor=request.auth,
@@ -287,9 +287,9 @@ def link_delete(request, project_id: int, link_id: int):
 
 @router.put(
     "/projects/{project_id}/tasks/{int:task_id}/assignments/{int:user_id}",
-    response=AssignmentOut,
+    response=WbsAssignmentOut,
 )
-def assignment_set(request, project_id: int, task_id: int, user_id: int, payload: AssignmentIn):
+def assignment_set(request, project_id: int, task_id: int, user_id: int, payload: WbsAssignmentIn):
     """Put an active person on a task with planned hours, or change their hours."""
     project = access_project(request.auth, project_id)
     assignment = services.assignment_set(
