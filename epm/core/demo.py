@@ -22,6 +22,7 @@ from epm.approvals.services import task_approve
 from epm.core.models import Department, OrgRole, User
 from epm.core.services import department_create, department_update, user_create
 from epm.planning.demo import demo_answers, write_materials, write_plan
+from epm.planning.demo_schedule import record_progress
 from epm.projects.lifecycle import FORWARD, Actor, main_line, transition_by_code
 from epm.projects.models import Project, ProjectRole, ProjectType, Status
 from epm.projects.services import (
@@ -585,6 +586,8 @@ def _walk(project: Project, spec: ProjectSpec, pmo: User) -> Project:
         if code == "start_execution":
             assert project.pm is not None
             write_kickoff(project, project.pm)  # the team starts with its kickoff meeting
+            # Progress to date; one PM's project runs late, so its milestones are flagged.
+            record_progress(project, project.pm, late_days=8 if spec.pm == "chenjie" else 0)
     if spec.state == Status.SUSPENDED:
         assert project.pm is not None
         project = project_transition(

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import timezone
 
 from epm.core.calendar_services import calendar_year_publish
 from epm.core.models import CompanyCalendar, OrgRole, User
@@ -19,7 +20,7 @@ from epm.projects.models import Project, ProjectRole
 
 from .models import TaskKind, WbsTask
 from .services.scheduler import deferred, schedule_of
-from .services.wbs import assignment_set, link_add, task_add
+from .services.wbs import assignment_set, link_add, schedule_update, task_add, task_update
 
 
 @dataclass(frozen=True)
@@ -296,3 +297,41 @@ def write_schedule(project: Project, actor: User) -> None:
                 if step.share:
                     for person in _people(project, team, step.role):
                         assignment_set(actor=actor, task=task, user=person, planned_hours=days * 8)
+
+
+def record_progress(project: Project, actor: User, *, late_days: int = 0) -> None:
+    """The PM's progress up to today, as the plan had it: what was due to finish is done on its
+    dates, what is under way has started with its remaining days. With `late_days`, the longest
+    task under way runs that many working days over, so its successors and milestones slip
+    against the baseline (the R19 flag the PM is told about)."""
+    today = timezone.localdate()
+    leaves = [
+        t
+        for t in WbsTask.objects.filter(project=project).order_by("row")
+        if t.kind != TaskKind.SUMMARY and t.start_on and t.finish_on and t.start_on <= today
+    ]
+    if not leaves:
+        return
+    calendar = get_calendar(schedule_of(project).calendar_code or None)
+    under_way = [t for t in leaves if t.finish_on >= today and t.kind == TaskKind.TASK]
+    slipping = max(under_way, key=lambda t: t.duration_days, default=None) if late_days else None
+    schedule_update(actor=actor, project=project, status_on=today)
+    with deferred():
+        for task in leaves:
+            if task.finish_on < today or task.kind == TaskKind.MILESTONE:
+                task_update(
+                    actor=actor,
+                    task=task,
+                    actual_start_on=task.start_on,
+                    actual_finish_on=task.finish_on,
+                )
+                continue
+            remaining = max(calendar.working_days_between(today, task.finish_on), 0)
+            extra = late_days if task is slipping else 0
+            task_update(
+                actor=actor,
+                task=task,
+                actual_start_on=task.start_on,
+                duration_days=task.duration_days + extra,
+                remaining_days=min(remaining + extra, task.duration_days + extra),
+            )

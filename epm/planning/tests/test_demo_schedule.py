@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from epm.core.demo import load_demo
-from epm.core.models import CalendarYear
+from epm.core.models import CalendarYear, Notification
 from epm.planning.models import Assignment, Baseline, Dependency, TaskKind, WbsTask
+from epm.planning.selectors_baseline import slipped_milestones
 from epm.planning.selectors_gantt import gantt_chart, network_diagram
 from epm.projects.models import Project, Status
 
@@ -14,9 +15,12 @@ PHASES = ["需求调研", "系统设计", "开发实施", "测试", "上线试�
 
 
 @pytest.mark.django_db
-def test_demo_projects_in_execution_have_a_realistic_schedule():
-    # given the demo company
-    demo = load_demo()
+def test_demo_projects_in_execution_have_a_realistic_schedule(
+    django_capture_on_commit_callbacks,
+):
+    # given the demo company (notifications go out when its transactions commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        demo = load_demo()
     # then the 2027 working year the schedules reach is published for the default calendar
     assert CalendarYear.objects.filter(year=2027, calendar__code="default").exists()
     assert not WbsTask.objects.filter(project__status=Status.DRAFT).exists()
@@ -48,3 +52,13 @@ def test_demo_projects_in_execution_have_a_realistic_schedule():
     assert all(row.baseline_start for row in chart.rows)
     network = network_diagram(project.pm, project)
     assert any(link.critical for link in network.links) and network.layers >= 10
+    # progress is recorded up to today, and the demo PM's project runs late: its milestones
+    # are flagged against the baseline and he was told (R19)
+    assert WbsTask.objects.filter(project=project, actual_finish_on__isnull=False).exists()
+    slipped = slipped_milestones(project)
+    assert slipped and all(row.finish_variance == 8 for row in slipped)
+    assert Notification.objects.filter(
+        recipient=project.pm, kind="planning.milestone_slip"
+    ).count() == len(slipped)
+    others = Project.objects.filter(status=Status.EXECUTING).exclude(pk=project.pk)
+    assert others and not any(slipped_milestones(p) for p in others)
