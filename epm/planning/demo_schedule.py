@@ -306,32 +306,27 @@ def record_progress(project: Project, actor: User, *, late_days: int = 0) -> Non
     against the baseline (the R19 flag the PM is told about)."""
     today = timezone.localdate()
     leaves = [
-        t
+        (t, t.start_on, t.finish_on)
         for t in WbsTask.objects.filter(project=project).order_by("row")
         if t.kind != TaskKind.SUMMARY and t.start_on and t.finish_on and t.start_on <= today
     ]
     if not leaves:
         return
     calendar = get_calendar(schedule_of(project).calendar_code or None)
-    under_way = [t for t in leaves if t.finish_on >= today and t.kind == TaskKind.TASK]
+    under_way = [t for t, _s, end in leaves if end >= today and t.kind == TaskKind.TASK]
     slipping = max(under_way, key=lambda t: t.duration_days, default=None) if late_days else None
     schedule_update(actor=actor, project=project, status_on=today)
     with deferred():
-        for task in leaves:
-            if task.finish_on < today or task.kind == TaskKind.MILESTONE:
-                task_update(
-                    actor=actor,
-                    task=task,
-                    actual_start_on=task.start_on,
-                    actual_finish_on=task.finish_on,
-                )
+        for task, start, finish in leaves:
+            if finish < today or task.kind == TaskKind.MILESTONE:
+                task_update(actor=actor, task=task, actual_start_on=start, actual_finish_on=finish)
                 continue
-            remaining = max(calendar.working_days_between(today, task.finish_on), 0)
+            remaining = max(calendar.working_days_between(today, finish), 0)
             extra = late_days if task is slipping else 0
             task_update(
                 actor=actor,
                 task=task,
-                actual_start_on=task.start_on,
+                actual_start_on=start,
                 duration_days=task.duration_days + extra,
                 remaining_days=min(remaining + extra, task.duration_days + extra),
             )

@@ -6,6 +6,8 @@ installed yet is left out, like the project tabs do.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,7 @@ PAGES = [
 ]
 
 
-def context(project) -> list[tuple[str, str, str]]:
+def context(project) -> list[tuple[str, Any, str]]:
     pages = []
     for name, label, key in PAGES:
         try:
