@@ -24,6 +24,7 @@ loads one from a `CompanyCalendar`. Conventions (shared by every method):
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping
@@ -120,7 +121,7 @@ class WorkingCalendar:
 
     def _build_year(self, year: int) -> _Year:
         first = dt.date(year, 1, 1)
-        days = (dt.date(year + 1, 1, 1) - first).days
+        days = 366 if calendar.isleap(year) else 365  # (9999 has no next year to count to)
         statutory = self._statutory_workdays(year)
         if statutory is not None:
             flags = bytearray(days)

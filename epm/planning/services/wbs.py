@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +36,7 @@ from ..models import (
     WbsTask,
 )
 from .plan import pending_plan_request
-from .scheduler import request_reschedule, schedule_of
+from .scheduler import deferred, request_reschedule, schedule_of, store_fields
 
 MAX_TASKS = 5_000
 MAX_DEPTH = 12
@@ -54,6 +55,19 @@ TASK_FIELDS = (
     "remaining_days",
     "work_products",
     "notes",
+)
+# A summary's dates and progress are its subtasks'.
+SUMMARY_IGNORES = frozenset(TASK_FIELDS) - {"name", "work_products", "notes"}
+RENUMBERED_FIELDS = (
+    "row",
+    "position",
+    "outline",
+    "kind",
+    "duration_days",
+    "constraint_type",
+    "constraint_on",
+    "remaining_days",
+    "percent_complete",
 )
 SCHEDULE_FIELDS = ("start_on", "status_on", "deadline_on", "calendar_code", "slip_threshold_days")
 
@@ -86,9 +100,9 @@ def whole_number(value: Any, label: str, low: int, high: int) -> int:
     """An int from an int or a string of ASCII digits, within [low, high]; bools refused."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().lstrip("-").isascii():
+    if isinstance(value, str) and value.strip().isascii():
         text = value.strip()
-        if text.lstrip("-").isdigit():
+        if text.removeprefix("-").isdigit():
             value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -189,6 +203,8 @@ def _check_task(task: WbsTask) -> None:
             % {"c": ConstraintType(task.constraint_type).label},
             "constraint_date_required",
         )
+    if task.kind == TaskKind.MILESTONE and task.actual_start_on and not task.actual_finish_on:
+        task.actual_finish_on = task.actual_start_on  # a milestone is reached, not worked on
     if task.actual_finish_on and not task.actual_start_on:
         if task.kind == TaskKind.MILESTONE:
             task.actual_start_on = task.actual_finish_on
@@ -243,11 +259,17 @@ def renumber(project: Project) -> list[WbsTask]:
             outline = f"{prefix}{position}"
             kids = children.get(task.pk, [])
             kind = task.kind
-            if kids:
+            if kids and kind != TaskKind.SUMMARY:
+                # A summary spans its subtasks: a constraint of its own would be ignored.
                 kind = TaskKind.SUMMARY
-            elif kind == TaskKind.SUMMARY:
-                kind = TaskKind.TASK
-                task.duration_days = max(task.duration_days, 1)
+                task.constraint_type, task.constraint_on = ConstraintType.ASAP, None
+                task.remaining_days = None
+            elif not kids and kind == TaskKind.SUMMARY:
+                # Its rolled-up span and progress were its subtasks'; work products make it
+                # the milestone it was.
+                kind = TaskKind.MILESTONE if task.work_products else TaskKind.TASK
+                task.duration_days = 0 if task.work_products else max(task.duration_days, 1)
+                task.percent_complete = 0
             new = (len(ordered), position - 1, outline, kind)
             if (task.row, task.position, task.outline, task.kind) != new:
                 task.row, task.position, task.outline, task.kind = new
@@ -256,9 +278,7 @@ def renumber(project: Project) -> list[WbsTask]:
             walk(task.pk, f"{outline}.", depth + 1)
 
     walk(None, "", 1)
-    WbsTask.objects.bulk_update(
-        changed, ["row", "position", "outline", "kind", "duration_days"], batch_size=500
-    )
+    store_fields(changed, RENUMBERED_FIELDS)
     return ordered
 
 
@@ -268,6 +288,24 @@ def _depth(task: WbsTask | None) -> int:
         depth += 1
         task = task.parent
     return depth
+
+
+def _height(task: WbsTask) -> int:
+    """Levels of the subtree under `task`, itself included."""
+    height, level = 1, [task.pk]
+    while level := list(WbsTask.objects.filter(parent_id__in=level).values_list("pk", flat=True)):
+        height += 1
+    return height
+
+
+def _this_parent(project: Project, parent: WbsTask | None) -> WbsTask | None:
+    """The parent as stored now (read inside the lock), or a refusal when not of this project."""
+    if parent is None:
+        return None
+    found = WbsTask.objects.filter(pk=parent.pk, project=project).first()
+    if found is None:
+        raise ApplicationError(_("The parent task is not in this project."), "unknown_task")
+    return found
 
 
 def _check_parent(project: Project, parent: WbsTask | None, moving: WbsTask | None = None) -> None:
@@ -282,13 +320,24 @@ def _check_parent(project: Project, parent: WbsTask | None, moving: WbsTask | No
                 _("A task cannot be moved under itself or its own subtasks."), "move_into_self"
             )
         ancestor = ancestor.parent
-    if _depth(parent) >= MAX_DEPTH:
+    if _depth(parent) + (_height(moving) if moving is not None else 1) > MAX_DEPTH:
         raise ApplicationError(
             _("The WBS is at most %(n)d levels deep.") % {"n": MAX_DEPTH}, "too_deep"
         )
-    if parent.kind != TaskKind.SUMMARY and (
-        parent.successor_links.exists() or parent.predecessor_links.exists()
-    ):
+    if parent.kind == TaskKind.SUMMARY:
+        return
+    if parent.kind == TaskKind.MILESTONE:
+        # A milestone is a point in time (often a contract date): it has no work under it.
+        raise ApplicationError(
+            _(
+                "“%(task)s” is a milestone, so it cannot get subtasks. Put the tasks before it "
+                "and link them to it."
+            )
+            % {"task": parent},
+            "subtasks_under_milestone",
+            status=409,
+        )
+    if parent.successor_links.exists() or parent.predecessor_links.exists():
         raise ApplicationError(
             _(
                 "“%(task)s” has dependencies, so it cannot get subtasks: links join tasks, not "
@@ -296,6 +345,27 @@ def _check_parent(project: Project, parent: WbsTask | None, moving: WbsTask | No
             )
             % {"task": parent},
             "links_on_summary",
+            status=409,
+        )
+    # A summary's people and progress are its subtasks': nothing of the task is dropped.
+    if parent.assignments.exists():
+        raise ApplicationError(
+            _(
+                "People are assigned to “%(task)s”, so it cannot get subtasks: a summary's "
+                "work is its subtasks'. Remove the assignments first and assign the subtasks."
+            )
+            % {"task": parent},
+            "assignments_on_summary",
+            status=409,
+        )
+    if parent.actual_start_on or parent.actual_finish_on:
+        raise ApplicationError(
+            _(
+                "“%(task)s” has actual dates, so it cannot get subtasks: a summary's progress "
+                "is its subtasks'. Clear its actual dates first."
+            )
+            % {"task": parent},
+            "actuals_on_summary",
             status=409,
         )
 
@@ -322,6 +392,7 @@ def task_add(
         raise ApplicationError(
             _("A schedule has at most %(n)d tasks.") % {"n": MAX_TASKS}, "too_many_tasks"
         )
+    parent = _this_parent(project, parent)
     _check_parent(project, parent)
     schedule_of(project)
     task = WbsTask(project=project, parent=parent, name="")
@@ -332,9 +403,7 @@ def task_add(
         task.position = siblings.count()
     else:
         task.position = whole_number(position, _("position"), 0, MAX_TASKS)
-        for sibling in siblings.filter(position__gte=task.position):
-            sibling.position += 1
-            sibling.save(update_fields=["position"])
+        siblings.filter(position__gte=task.position).update(position=F("position") + 1)
     task.save()
     renumber(project)
     task.refresh_from_db()
@@ -347,8 +416,8 @@ def task_add(
 def task_update(*, actor: User, task: WbsTask, **fields: Any) -> WbsTask:
     project = lock_for_schedule(actor, task.project)
     task = WbsTask.objects.get(pk=task.pk, project=project)
-    if task.kind == TaskKind.SUMMARY and {"kind", "duration_days"} & set(fields):
-        fields = {k: v for k, v in fields.items() if k not in ("kind", "duration_days")}
+    if task.kind == TaskKind.SUMMARY:
+        fields = {k: v for k, v in fields.items() if k not in SUMMARY_IGNORES}
     changes = _clean_task(task, fields)
     if not changes:
         return task
@@ -377,10 +446,7 @@ def task_move(
     """Move a task (with its subtasks) under `parent` at `position` among the siblings."""
     project = lock_for_schedule(actor, task.project)
     task = WbsTask.objects.get(pk=task.pk, project=project)
-    if parent is not None:
-        parent = WbsTask.objects.filter(pk=parent.pk, project=project).first()
-        if parent is None:
-            raise ApplicationError(_("The parent task is not in this project."), "unknown_task")
+    parent = _this_parent(project, parent)
     _check_parent(project, parent, moving=task)
     siblings = list(
         WbsTask.objects.filter(project=project, parent=parent)
@@ -401,11 +467,14 @@ def task_move(
     return task
 
 
+@transaction.atomic
 def task_indent(*, actor: User, task: WbsTask) -> WbsTask:
     """Make the task the last subtask of the sibling above it."""
+    project = lock_for_schedule(actor, task.project)
+    task = WbsTask.objects.get(pk=task.pk, project=project)
     above = (
         WbsTask.objects.filter(
-            project_id=task.project_id, parent_id=task.parent_id, position__lt=task.position
+            project=project, parent_id=task.parent_id, position__lt=task.position
         )
         .order_by("-position", "-id")
         .first()
@@ -417,8 +486,11 @@ def task_indent(*, actor: User, task: WbsTask) -> WbsTask:
     return task_move(actor=actor, task=task, parent=above, position=None)
 
 
+@transaction.atomic
 def task_outdent(*, actor: User, task: WbsTask) -> WbsTask:
     """Make the task the sibling right after its parent."""
+    project = lock_for_schedule(actor, task.project)
+    task = WbsTask.objects.select_related("parent").get(pk=task.pk, project=project)
     if task.parent is None:
         raise ApplicationError(_("The task is already at the top level."), "cannot_outdent")
     parent = task.parent
@@ -497,7 +569,7 @@ def link_update(
     new_kind, lag = _link_fields(
         link.kind if kind is None else kind, link.lag_days if lag_days is None else lag_days
     )
-    changes = {}
+    changes: dict[str, list[Any]] = {}
     if new_kind != link.kind:
         changes["kind"] = [link.kind, new_kind]
     if lag != link.lag_days:
@@ -536,6 +608,8 @@ def _hours(value: Any) -> Decimal:
         value = None
     try:
         hours = Decimal(str(value).strip())
+        if hours.is_finite():  # rounded first: 0.04 would be stored as 0.0
+            hours = hours.quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
         hours = Decimal(-1)
     if not hours.is_finite() or not Decimal(0) < hours <= MAX_HOURS:
@@ -714,3 +788,35 @@ def task_drag(
         for pk, dates in after.items()
         if before.get(pk) != dates
     ]
+
+
+@transaction.atomic
+def wbs_from_preliminary(*, actor: User, project: Project) -> list[WbsTask]:
+    """Start an empty WBS from the initiation's preliminary schedule: each milestone becomes a
+    milestone due ("finish no later than") on its planned date, with its work products."""
+    project = lock_for_schedule(actor, project)
+    if WbsTask.objects.filter(project=project).exists():
+        raise ApplicationError(
+            _("The WBS already has tasks; the preliminary milestones are only a starting point."),
+            "wbs_not_empty",
+            status=409,
+        )
+    milestones = list(project.milestones.all())
+    if not milestones:
+        raise ApplicationError(
+            _("The initiation has no preliminary milestones to start from."), "no_milestones"
+        )
+    with deferred():
+        made = [
+            task_add(
+                actor=actor,
+                project=project,
+                name=milestone.name,
+                kind=TaskKind.MILESTONE,
+                constraint_type=ConstraintType.FNLT,
+                constraint_on=milestone.planned_on,
+                work_products=milestone.work_products,
+            )
+            for milestone in milestones
+        ]
+    return made

@@ -280,6 +280,8 @@ class TestRefusals:
             ({"duration_days": -1}, "invalid_number"),
             ({"duration_days": "three"}, "invalid_number"),
             ({"duration_days": 1.5}, "invalid_number"),
+            ({"duration_days": "--5"}, "invalid_number"),
+            ({"constraint_type": "snet", "constraint_on": "9999-12-31"}, "calendar_not_covered"),
             ({"percent_complete": "50%"}, "invalid_number"),
             ({"remaining_days": "x"}, "invalid_number"),
             ({"kind": "epic"}, "invalid_kind"),
@@ -383,7 +385,7 @@ class TestRefusals:
         assert_error(send(pm, "post", at(planning, "tasks"), new), 400, "unknown_task")
         assert state(planning) == before and state(other) == theirs_before
 
-    @pytest.mark.parametrize("hours", [-8, 0, "eight", "1e9"])
+    @pytest.mark.parametrize("hours", [-8, 0, "eight", "1e9", "0.04"])
     def test_bad_hours_are_400(self, company, planning, pm, two, hours):
         a, _b = two
         before = state(planning)
@@ -417,6 +419,7 @@ class TestRefusals:
             ({"slip_threshold_days": "five"}, "invalid_number"),
             ({"status_on": "2026-12-31"}, "status_in_future"),
             ({"calendar_code": "mars"}, "unknown_calendar"),
+            ({"start_on": "9999-12-31"}, "calendar_not_covered"),
         ],
     )
     def test_bad_settings_are_400(self, planning, pm, two, fields, code):

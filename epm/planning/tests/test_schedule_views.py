@@ -506,6 +506,8 @@ class TestRefusals:
             ({"start_on": "2026-04-01", "slip_threshold_days": "五"}, "whole number from 0 to 365"),
             ({"start_on": "2026-04-01", "status_on": "2026-12-31"}, "cannot be in the future"),
             ({"start_on": "2026-04-01", "calendar_code": "mars"}, "Select a valid choice"),
+            ({"start_on": "9999-12-31"}, "The working calendar for 9999 is not available"),
+            ({"start_on": "2026-04-01", "deadline_on": "2027-06-01"}, "calendar for 2027"),
         ],
     )
     def test_bad_settings(self, client, company, planning, two, fields, message):
@@ -563,3 +565,13 @@ def test_two_hundred_tasks_render_in_a_fixed_number_of_queries(
     assert overview.task_count == 200 and overview.planned_hours == Decimal(8 * 64)
     assert page.status_code == 200
     assert page.content.decode().count('data-testid="wbs-row"') == 200
+
+
+@pytest.mark.django_db
+def test_an_edit_parameter_of_other_digits_shows_the_page(client, company, planning):
+    add(planning, company.pm, "设计", duration_days=3)
+    client.force_login(company.pm)
+
+    page = client.get(url("schedule", planning), {"edit": "²"})
+
+    assert page.status_code == 200 and 'data-testid="wbs-editor"' not in page.content.decode()

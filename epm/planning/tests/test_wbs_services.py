@@ -171,9 +171,192 @@ def test_a_task_done_over_a_weekend_stays_done(planning, company):
     pm = company.pm
     a = add(planning, pm, "割接", duration_days=1)
     wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-05")  # a holiday
-    wbs.task_update(
-        actor=pm, task=a, actual_start_on="2026-04-04", actual_finish_on="2026-04-05"
-    )
+    wbs.task_update(actor=pm, task=a, actual_start_on="2026-04-04", actual_finish_on="2026-04-05")
     a = fresh(a)
     assert a.percent_complete == 100 and not a.critical
     assert (a.start_on, a.finish_on) == (dt.date(2026, 4, 4), dt.date(2026, 4, 5))
+
+
+# --- Review of issue 5: what a change leaves behind, stale callers, cost of a run ---------------
+
+
+@pytest.mark.django_db
+def test_a_run_that_moves_nothing_writes_no_task(planning, company):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from epm.planning.services.scheduler import reschedule
+
+    pm = company.pm
+    a = add(planning, pm, "甲", duration_days=2)
+    b = add(planning, pm, "乙", duration_days=3)
+    wbs.link_add(actor=pm, project=planning, predecessor=a, successor=b)
+    with CaptureQueriesContext(connection) as run:
+        reschedule(planning)
+    writes = [q["sql"] for q in run.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not [sql for sql in writes if "planning_wbstask" in sql]
+    # an edit writes the tasks it moves, with their new dates
+    wbs.task_update(actor=pm, task=a, duration_days=4)
+    assert fresh(b).start_on == dt.date(2026, 4, 8)
+
+
+@pytest.mark.django_db
+def test_a_milestone_with_an_actual_date_is_reached_that_day(planning, company):
+    pm = company.pm
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-10")
+    m = add(planning, pm, "验收", kind=TaskKind.MILESTONE)
+    wbs.task_update(actor=pm, task=m, actual_start_on="2026-04-08")
+    m = fresh(m)
+    assert m.actual_finish_on == dt.date(2026, 4, 8) and m.percent_complete == 100
+    assert m.start_on == m.finish_on == dt.date(2026, 4, 8)
+
+
+@pytest.mark.django_db
+def test_work_done_before_the_schedule_start_is_dated_whatever_the_status_date(planning, company):
+    pm = company.pm
+    a = add(planning, pm, "调研", duration_days=2)
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-03-20")
+    wbs.task_update(actor=pm, task=a, actual_start_on="2026-03-10", actual_finish_on="2026-03-12")
+    a = fresh(a)
+    assert (a.start_on, a.finish_on) == (dt.date(2026, 3, 10), dt.date(2026, 3, 12))
+
+
+@pytest.mark.django_db
+def test_a_task_that_becomes_a_summary_and_back(planning, company):
+    pm = company.pm
+    phase = add(
+        planning, pm, "阶段", duration_days=2, constraint_type="snet", constraint_on="2026-04-08"
+    )
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-10")
+    step = add(planning, pm, "步骤", parent=phase, duration_days=3)
+    phase = fresh(phase)
+    assert phase.kind == TaskKind.SUMMARY and phase.constraint_type == ConstraintType.ASAP
+    assert phase.start_on == dt.date(2026, 4, 1)  # its subtask's, not the dropped constraint's
+    # a summary's dates and progress are its subtasks': the API cannot set them on it
+    wbs.task_update(actor=pm, task=phase, constraint_type="mso", constraint_on="2026-04-09")
+    assert fresh(phase).constraint_type == ConstraintType.ASAP
+    wbs.task_update(
+        actor=pm, task=step, actual_start_on="2026-04-01", actual_finish_on="2026-04-03"
+    )
+    assert fresh(phase).percent_complete == 100
+    wbs.task_delete(actor=pm, task=step)
+    phase = fresh(phase)
+    assert phase.kind == TaskKind.TASK and phase.percent_complete == 0
+    wbs.task_update(actor=pm, task=phase, name="阶段一")  # still a task one can edit
+    assert fresh(phase).name == "阶段一"
+
+
+@pytest.mark.django_db
+def test_a_summary_with_work_products_is_a_milestone_without_subtasks(planning, company):
+    pm = company.pm
+    phase = add(planning, pm, "验收")
+    child = add(planning, pm, "准备", parent=phase, duration_days=1)
+    wbs.task_update(actor=pm, task=phase, work_products="验收报告")
+    wbs.task_outdent(actor=pm, task=child)
+    phase = fresh(phase)
+    # work products belong to milestones, so that is what it becomes, and stays editable
+    assert phase.kind == TaskKind.MILESTONE and phase.duration_days == 0
+    wbs.task_update(actor=pm, task=phase, notes="ok")
+    assert fresh(phase).notes == "ok"
+
+
+@pytest.mark.django_db
+def test_a_task_with_people_or_progress_cannot_get_subtasks(planning, company):
+    pm = company.pm
+    staffed = add(planning, pm, "开发", duration_days=5)
+    wbs.assignment_set(actor=pm, task=staffed, user=company.member, planned_hours=8)
+    wbs.schedule_update(actor=pm, project=planning, status_on="2026-04-02")
+    started = add(planning, pm, "测试", duration_days=5)
+    wbs.task_update(actor=pm, task=started, actual_start_on="2026-04-01")
+    below = add(planning, pm, "其后", duration_days=1)
+    for parent, code in ((staffed, "assignments_on_summary"), (started, "actuals_on_summary")):
+        with pytest.raises(ApplicationError) as refused:
+            add(planning, pm, "子任务", parent=parent)
+        assert refused.value.code == code and refused.value.status == 409
+        with pytest.raises(ApplicationError) as refused:
+            wbs.task_move(actor=pm, task=below, parent=parent)
+        assert refused.value.code == code
+    assert not WbsTask.objects.filter(parent__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_depth_limit_counts_the_subtree_that_moves(planning, company):
+    pm = company.pm
+    deep = None
+    for level in range(wbs.MAX_DEPTH - 1):  # levels 1 … 11
+        deep = add(planning, pm, f"L{level + 1}", parent=deep)
+    branch = add(planning, pm, "枝")
+    add(planning, pm, "叶", parent=branch)
+    with pytest.raises(ApplicationError) as refused:
+        wbs.task_move(actor=pm, task=branch, parent=deep)  # 枝 at 12, 叶 at 13
+    assert refused.value.code == "too_deep"
+    wbs.task_move(actor=pm, task=add(planning, pm, "单"), parent=deep)  # at 12: allowed
+
+
+@pytest.mark.django_db
+def test_indent_and_outdent_read_the_task_as_stored_not_as_the_caller_saw_it(planning, company):
+    pm = company.pm
+    phase = add(planning, pm, "阶段")
+    a = add(planning, pm, "甲", parent=phase)
+    stale = fresh(a)  # the caller's copy, under 阶段
+    wbs.task_outdent(actor=pm, task=fresh(a))  # someone else outdents it meanwhile
+    with pytest.raises(ApplicationError) as refused:
+        wbs.task_outdent(actor=pm, task=stale)
+    assert refused.value.code == "cannot_outdent"
+    assert fresh(a).outline == "2"
+    first = add(planning, pm, "首", position=0)
+    stale = fresh(first)
+    wbs.task_move(actor=pm, task=fresh(first), parent=None, position=2)  # now last
+    wbs.task_indent(actor=pm, task=stale)  # under the task above it now (甲), not refused
+    assert fresh(first).parent_id == a.pk
+
+
+@pytest.mark.django_db
+def test_numbers_with_two_minus_signs_are_refused_not_a_crash(planning, company):
+    with pytest.raises(ApplicationError) as refused:
+        add(planning, company.pm, "x", duration_days="--5")
+    assert refused.value.code == "invalid_number"
+
+
+@pytest.mark.django_db
+def test_hours_that_round_to_nothing_are_refused(planning, company):
+    a = add(planning, company.pm, "甲")
+    with pytest.raises(ApplicationError) as refused:
+        wbs.assignment_set(actor=company.pm, task=a, user=company.member, planned_hours="0.04")
+    assert refused.value.code == "invalid_hours"
+    done = wbs.assignment_set(actor=company.pm, task=a, user=company.member, planned_hours="0.06")
+    assert str(done.planned_hours) == "0.1"
+
+
+@pytest.mark.django_db
+def test_a_year_past_9999_is_a_calendar_refusal(planning, company):
+    a = add(planning, company.pm, "甲")
+    with pytest.raises(ApplicationError) as refused:
+        wbs.schedule_update(actor=company.pm, project=planning, start_on="9999-12-31")
+    assert refused.value.code == "calendar_not_covered" and refused.value.status == 400
+    with pytest.raises(ApplicationError) as refused:
+        wbs.task_update(
+            actor=company.pm, task=a, constraint_type="snet", constraint_on="9999-12-31"
+        )
+    assert refused.value.code == "calendar_not_covered"
+
+
+@pytest.mark.django_db
+def test_a_milestone_gets_no_subtasks(planning, company):
+    due = add(
+        planning,
+        company.pm,
+        "合同里程碑",
+        kind=TaskKind.MILESTONE,
+        constraint_type=ConstraintType.FNLT,
+        constraint_on="2026-06-30",
+    )
+    task = add(planning, company.pm, "开发", duration_days=3)
+    with pytest.raises(ApplicationError) as refused:
+        add(planning, company.pm, "子任务", parent=due)
+    assert refused.value.code == "subtasks_under_milestone"
+    with pytest.raises(ApplicationError):
+        wbs.task_indent(actor=company.pm, task=task)
+    due = fresh(due)
+    assert due.kind == TaskKind.MILESTONE and due.constraint_on == dt.date(2026, 6, 30)
+    assert fresh(task).parent_id is None

@@ -118,7 +118,7 @@ def _refusal(request, project, exc: ApplicationError, *, edit: int | None = None
 def schedule(request, project_id: int):
     project = access_project(request.user, project_id)
     edit = request.GET.get("edit", "")
-    return _page(request, project, edit=int(edit) if edit.isdigit() else None)
+    return _page(request, project, edit=int(edit) if edit.isascii() and edit.isdigit() else None)
 
 
 @login_required
