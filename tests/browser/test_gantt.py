@@ -30,21 +30,21 @@ def open_gantt(page: Page, base: str, project: Project) -> None:
 
 
 def a_link_to_drag(project: Project) -> Dependency:
-    """A finish-to-start link between two critical tasks that have not started, the earliest
-    starting after today: moving the predecessor must move the successor."""
+    """A finish-to-start link between two tasks that have not started, where the predecessor
+    has no free float (the successor starts right after it), the earliest starting after
+    today: moving the predecessor must move the successor."""
     links = Dependency.objects.filter(
         project=project,
         kind=LinkKind.FS,
         lag_days=0,
         predecessor__kind=TaskKind.TASK,
-        successor__kind=TaskKind.TASK,
-        predecessor__critical=True,
-        successor__critical=True,
+        successor__kind__in=[TaskKind.TASK, TaskKind.MILESTONE],
+        predecessor__free_float=0,
         predecessor__actual_start_on__isnull=True,
     ).select_related("predecessor", "successor")
     later = links.filter(predecessor__start_on__gt=timezone.localdate())
     link = later.order_by("predecessor__start_on").first() or links.first()
-    assert link is not None, "the demo schedule has a critical chain"
+    assert link is not None, "the demo schedule has a driving link"
     return link
 
 
