@@ -103,7 +103,7 @@ class TaskForm(forms.Form):
     constraint_on = _date(_("Constraint date"))
     actual_start_on = _date(_("Actual start"))
     actual_finish_on = _date(_("Actual finish"))
-    percent_complete = _number(_("% complete"), required=False)
+    percent_complete = _number(_("Percent complete"), required=False)
     remaining_days = _number(_("Remaining (working days)"), required=False)
     work_products = _text(_("Work products (milestones, one per line)"), 5_000)
     notes = _text(_("Notes"), 5_000)

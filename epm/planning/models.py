@@ -262,7 +262,7 @@ class WbsTask(models.Model):
     constraint_on = models.DateField(_("constraint date"), null=True, blank=True)
     actual_start_on = models.DateField(_("actual start"), null=True, blank=True)
     actual_finish_on = models.DateField(_("actual finish"), null=True, blank=True)
-    percent_complete = models.PositiveSmallIntegerField(_("% complete"), default=0)
+    percent_complete = models.PositiveSmallIntegerField(_("Percent complete"), default=0)
     remaining_days = models.PositiveIntegerField(
         _("remaining (working days)"), null=True, blank=True
     )

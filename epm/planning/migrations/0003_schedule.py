@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('constraint_on', models.DateField(blank=True, null=True, verbose_name='constraint date')),
                 ('actual_start_on', models.DateField(blank=True, null=True, verbose_name='actual start')),
                 ('actual_finish_on', models.DateField(blank=True, null=True, verbose_name='actual finish')),
-                ('percent_complete', models.PositiveSmallIntegerField(default=0, verbose_name='% complete')),
+                ('percent_complete', models.PositiveSmallIntegerField(default=0, verbose_name='Percent complete')),
                 ('remaining_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='remaining (working days)')),
                 ('work_products', models.TextField(blank=True, verbose_name='work products')),
                 ('notes', models.TextField(blank=True, verbose_name='notes')),

@@ -220,7 +220,7 @@ class TestSlips:
             wbs.task_update(actor=company.pm, task=task("设计"), duration_days=5)
         note = slips(company.pm).get()
         assert "上线" in note.title
-        assert "2 working days later than its baseline (threshold 1)" in note.body
+        assert "比基线晚 2 个工作日（阈值 1）" in note.body  # the interface is in Chinese
         assert "R19" in note.body
         assert task("上线").slip_notified_at is not None
         # The next reschedule, still slipped (now 3 days), tells nobody again.

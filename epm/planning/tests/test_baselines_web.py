@@ -63,9 +63,9 @@ class TestPage:
         page = response.content.decode()
         assert 'data-testid="schedule-nav-baselines"' in page
         assert 'data-testid="baseline-list"' in page and 'data-number="1"' in page
-        assert "Milestone “上线” is 2 working days later than its baseline (threshold 1)" in page
-        assert "a schedule change request is needed (R19)" in page
-        assert "not in OpenEPM yet" in page
+        assert "里程碑“上线”比基线晚 2 个工作日（阈值 1）" in page
+        assert "需提交进度变更申请（R19）" in page
+        assert "OpenEPM 尚未提供进度变更申请单" in page
         assert page.count('data-testid="slipped"') == 1
         assert 'data-testid="baseline-save-form"' not in page
 
@@ -86,7 +86,7 @@ class TestPage:
     def test_a_refusal_is_a_message(self, client, company, planning):
         client.force_login(company.pmo)
         response = client.post(url("baseline_save", planning), follow=True)
-        assert "no tasks yet" in response.content.decode()
+        assert "进度计划中还没有任务" in response.content.decode()
         assert not Baseline.objects.filter(project=planning).exists()
 
     def test_readers_see_no_buttons_and_may_not_post(self, client, company, executing, reader):

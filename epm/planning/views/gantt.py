@@ -87,7 +87,7 @@ def _texts() -> dict[str, str]:
         "total_float": _("Total float"),
         "critical": _("On the critical path"),
         "baseline": _("Baseline"),
-        "progress": _("% complete"),
+        "progress": _("Percent complete"),
         "work_products": _("Work products"),
         "task": _("Task"),
     }
