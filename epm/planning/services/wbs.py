@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from epm.core.audit import audit_record, scope_of
 from epm.core.errors import ApplicationError
-from epm.core.models import User
+from epm.core.models import CompanyCalendar, User
 from epm.projects.models import Project
 from epm.projects.services import lock_project
 
@@ -36,7 +36,7 @@ from ..models import (
     WbsTask,
 )
 from .plan import pending_plan_request
-from .scheduler import deferred, request_reschedule, schedule_of, store_fields
+from .scheduler import DayScale, deferred, request_reschedule, schedule_of, store_fields
 
 MAX_TASKS = 5_000
 MAX_DEPTH = 12
@@ -694,13 +694,10 @@ def schedule_update(*, actor: User, project: Project, **fields: Any) -> ProjectS
             new = whole_number(value, label[name], 0, 365)
         else:
             new = _text(value, label[name], 40)
-            if new:
-                from epm.core.models import CompanyCalendar
-
-                if not CompanyCalendar.objects.filter(code=new).exists():
-                    raise ApplicationError(
-                        _("There is no working calendar “%(c)s”.") % {"c": new}, "unknown_calendar"
-                    )
+            if new and not CompanyCalendar.objects.filter(code=new).exists():
+                raise ApplicationError(
+                    _("There is no working calendar “%(c)s”.") % {"c": new}, "unknown_calendar"
+                )
         if getattr(schedule, name) != new:
             changes[name] = [_plain(getattr(schedule, name)), _plain(new)]
             setattr(schedule, name, new)
@@ -766,8 +763,6 @@ def task_drag(
         fields["constraint_type"] = ConstraintType.SNET
         fields["constraint_on"] = start
     if finish is not None and task.kind == TaskKind.TASK:
-        from .scheduler import DayScale
-
         scale = DayScale.of(schedule)
         begin = start or task.start_on or schedule.start_on
         days = scale.calendar.working_days_between(begin, finish) + (
