@@ -82,7 +82,7 @@ TYPED := epm/core/services.py epm/core/calendar_services.py epm/core/selectors.p
 	epm/finance/money.py epm/finance/models.py epm/finance/lifecycle_hooks.py \
 	epm/finance/export.py epm/registers/services.py epm/registers/selectors.py \
 	epm/registers/rules.py epm/registers/sweeps.py epm/registers/models.py \
-	epm/scheduling/cpm.py epm/interop/psplib.py benchmarks/cpm.py \
+	epm/scheduling epm/interop/psplib.py benchmarks/cpm.py \
 	epm/interop/mspdi epm/interop/wbs_excel.py epm/interop/mpxj_import.py \
 	epm/planning/selectors_schedule.py epm/planning/selectors_gantt.py \
 	epm/planning/selectors_baseline.py epm/planning/schedule_pages.py \
