@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 EPM := $(BIN)/epm
 PYTEST_ARGS ?=
+# Two pytest-xdist workers (one per core on the CI machine): each has its own test database.
+# `make test WORKERS=0` runs in one process.
+WORKERS ?= 2
 
 .PHONY: setup run test test-sqlite test-postgres lint typecheck format clean bench
 
@@ -43,11 +46,11 @@ test: setup
 
 test-sqlite:
 	@echo "== tests on SQLite"
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "== tests on PostgreSQL ($$EPM_TEST_POSTGRES_URL)"
-	EPM_TEST_DATABASE_URL="$$EPM_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
+	EPM_TEST_DATABASE_URL="$$EPM_TEST_POSTGRES_URL" $(BIN)/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 # Performance figures (never timing assertions in tests): the critical-path engine.
 bench: setup
