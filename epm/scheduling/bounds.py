@@ -41,7 +41,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .network import Link, Rows, Schedule, cycle_error
+from .network import Link, Rows, Schedule, forward
 
 CONSTRAINTS = ("SNET", "FNET", "SNLT", "FNLT", "MSO")
 
@@ -57,7 +57,7 @@ class Bounds:
 
     duration: list[int]  # a started task's from its actual (or expected) dates
     lower: list[int]  # es >= lower
-    pin: list[int]  # es == pin unless _NOT_FIXED (MSO, started)
+    pin: dict[int, int]  # es == pin[t] for the tasks in it (MSO, started)
     upper: list[int]  # ls <= upper
     late_pin: list[int]  # ls == late_pin unless _NOT_FIXED (MSO, complete)
     done: list[bool]
@@ -101,7 +101,7 @@ def bounds(
 
     dur = durations[:]
     lower = [0 if status_date is None else status_date] * n
-    pin = [_NOT_FIXED] * n
+    pin: dict[int, int] = {}
     upper = [_UNBOUNDED] * n
     late_pin = [_NOT_FIXED] * n
     done = [False] * n
@@ -166,33 +166,15 @@ def bounds(
 
 
 def bounded_passes(rows: Rows, bounds: Bounds, links: Sequence[Link]) -> Schedule:
-    """The two passes of `compute` seeded with the keywords' bounds. Kept apart so that the
-    plain call pays nothing for them."""
+    """The passes of `compute` seeded with the keywords' bounds: the shared forward pass with
+    the fixed starts, then a backward pass of its own that skips complete successors and keeps
+    fixed late starts, kept apart so that the plain backward pass pays nothing for them."""
     first, succ_of, weight = rows.first, rows.succ_of, rows.weight
     dur, pin, late_pin, done = bounds.duration, bounds.pin, bounds.late_pin, bounds.done
     n = len(dur)
 
-    # Kahn's order with the forward pass folded in, as in `compute`
     es = bounds.lower[:]
-    remaining = rows.indegree[:]
-    order = [t for t in range(n) if not remaining[t]]
-    for p in order:  # grows as tasks are taken
-        start = pin[p]
-        if start == _NOT_FIXED:
-            start = es[p]
-        else:
-            es[p] = start
-        for at in range(first[p], first[p + 1]):
-            s = succ_of[at]
-            value = start + weight[at]
-            if value > es[s]:
-                es[s] = value
-            left = remaining[s] - 1
-            remaining[s] = left
-            if not left:
-                order.append(s)
-    if len(order) < n:
-        raise cycle_error(remaining, links)
+    order = forward(rows, es, links, pin)
     ef = [es[t] + dur[t] for t in range(n)]
     finish = max(ef, default=0)
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from operator import add, sub
 
 from .bounds import CONSTRAINTS, Constraint, bounded_passes, bounds
-from .network import KINDS, CycleError, Link, Schedule, check, cycle_error, rows
+from .network import KINDS, CycleError, Link, Schedule, check, forward, rows
 
 __all__ = ["CONSTRAINTS", "KINDS", "CycleError", "Link", "Schedule", "compute"]
 
@@ -58,25 +58,8 @@ def compute(
     net = rows(dur, links)
     first, succ_of, weight = net.first, net.succ_of, net.weight
     n = len(dur)
-
-    # Kahn's order with the forward pass folded in: a task is taken once its last predecessor
-    # has been, so its early start is final then and it can push its successors.
     es = [0] * n
-    left = net.indegree[:]
-    order = [t for t in range(n) if not left[t]]
-    for p in order:  # grows as tasks are taken
-        start = es[p]
-        for at in range(first[p], first[p + 1]):
-            s = succ_of[at]
-            value = start + weight[at]
-            if value > es[s]:
-                es[s] = value
-            count = left[s] - 1
-            left[s] = count
-            if not count:
-                order.append(s)
-    if len(order) < n:
-        raise cycle_error(left, links)
+    order = forward(net, es, links)
     ef = list(map(add, es, dur))
     finish = max(ef, default=0)
 

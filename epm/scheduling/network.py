@@ -15,7 +15,7 @@ semantics for these kinds). The links are stored once, sorted by predecessor: ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -132,6 +132,36 @@ def rows(dur: list[int], links: Sequence[Link]) -> Rows:
             weight[at] = lag - dur[succ]
         indegree[succ] += 1
     return Rows(first, succ_of, weight, indegree)
+
+
+def forward(
+    net: Rows, es: list[int], links: Sequence[Link], fixed: Mapping[int, int] | None = None
+) -> list[int]:
+    """The forward pass: `es` holds each task's lower bound on entry and its early start on
+    return; a task in `fixed` starts on that offset whatever its predecessors say. Returns the
+    tasks in topological order, or raises CycleError.
+
+    Kahn's order with the pass folded in: a task is taken once its last predecessor has been,
+    so its early start is final then and it can push its successors."""
+    first, succ_of, weight = net.first, net.succ_of, net.weight
+    left = net.indegree[:]
+    order = [t for t in range(len(es)) if not left[t]]
+    for p in order:  # grows as tasks are taken
+        if fixed and p in fixed:
+            es[p] = fixed[p]
+        start = es[p]
+        for at in range(first[p], first[p + 1]):
+            s = succ_of[at]
+            value = start + weight[at]
+            if value > es[s]:
+                es[s] = value
+            count = left[s] - 1
+            left[s] = count
+            if not count:
+                order.append(s)
+    if len(order) < len(es):
+        raise cycle_error(left, links)
+    return order
 
 
 def cycle_error(remaining: list[int], links: Sequence[Link]) -> CycleError:
